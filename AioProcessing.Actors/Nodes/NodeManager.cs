@@ -1,0 +1,106 @@
+using Akka.Actor;
+using Akka.Event;
+using AioProcessing.Actors.Primitives;
+
+namespace AioProcessing.Actors.Nodes;
+
+/// <summary>
+/// The coordinator's registry of worker nodes, at <see cref="Path"/>. It admits a node that presents the
+/// coordinator's secret and was announced by an owner, hands it its target, and watches it.
+/// </summary>
+public sealed class NodeManager : ReceiveActor
+{
+    /// <summary>The actor's name under <c>/user</c>.</summary>
+    public const string Name = "aio-nodes";
+
+    /// <summary>The actor's path relative to the coordinator's address.</summary>
+    public const string Path = "/user/" + Name;
+
+    private readonly string _secret;
+    private readonly Dictionary<string, NodeProtocol.ExpectWorker> _expected = [];
+    private readonly Dictionary<IActorRef, string> _workers = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    /// <summary>Creates the manager; nodes must present <paramref name="secret"/> to register.</summary>
+    public NodeManager(string secret)
+    {
+        _secret = secret;
+        Receive<NodeProtocol.ExpectWorker>(m => _expected[m.NodeId] = m);
+        Receive<NodeProtocol.ForgetWorker>(m => _expected.Remove(m.NodeId));
+        Receive<NodeProtocol.RegisterWorker>(OnRegister);
+        Receive<Terminated>(m => _workers.Remove(m.ActorRef));
+    }
+
+    /// <summary>Props for the manager.</summary>
+    public static Props Props(string secret) => Akka.Actor.Props.Create(() => new NodeManager(secret));
+
+    private void OnRegister(NodeProtocol.RegisterWorker m)
+    {
+        if (!CryptographicEquals(m.Secret, _secret))
+        {
+            _log.Warning("Refused worker node {0} at {1}: wrong secret.", m.NodeId, m.Worker.Path.Address);
+            m.Worker.Tell(new NodeProtocol.WorkerRejected("wrong secret"));
+            return;
+        }
+
+        if (!_expected.Remove(m.NodeId, out var expect))
+        {
+            _log.Warning("Refused worker node {0}: no process is waiting for it.", m.NodeId);
+            m.Worker.Tell(new NodeProtocol.WorkerRejected("no process is waiting for node " + m.NodeId));
+            return;
+        }
+
+        _workers[m.Worker] = m.NodeId;
+        Context.Watch(m.Worker);
+        m.Worker.Tell(expect.Target);
+        expect.Target.Owner.Tell(new NodeProtocol.WorkerUp(m.NodeId, m.Pid, m.Worker));
+    }
+
+    private static bool CryptographicEquals(string a, string b) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
+}
+
+/// <summary>
+/// Receives the life events of one started node in the process that started it and hands them to
+/// <see cref="IProcessObserver"/>. It acknowledges <see cref="NodeProtocol.TargetExited"/> so the worker knows its
+/// report arrived before its process ends.
+/// </summary>
+public sealed class ProcessOwner : ReceiveActor
+{
+    /// <summary>Creates the owner actor for one node.</summary>
+    public ProcessOwner(IProcessObserver observer)
+    {
+        Receive<NodeProtocol.WorkerUp>(m =>
+        {
+            Context.Watch(m.Worker);
+            observer.OnWorkerUp(m.Pid);
+        });
+        Receive<NodeProtocol.TargetExited>(m =>
+        {
+            Sender.Tell(WaitProtocol.Ack.Instance);
+            observer.OnTargetExited(m.ExitCode, m.Error);
+        });
+        Receive<Terminated>(_ =>
+        {
+            observer.OnWorkerLost();
+            Context.Stop(Self);
+        });
+    }
+
+    /// <summary>Props for an owner reporting to <paramref name="observer"/>.</summary>
+    public static Props Props(IProcessObserver observer) => Akka.Actor.Props.Create(() => new ProcessOwner(observer));
+}
+
+/// <summary>Callbacks of <see cref="ProcessOwner"/>; called on the actor's thread, so they must not block.</summary>
+public interface IProcessObserver
+{
+    /// <summary>The node registered and received its target.</summary>
+    void OnWorkerUp(int pid);
+
+    /// <summary>The target finished with <paramref name="exitCode"/>.</summary>
+    void OnTargetExited(int exitCode, NodeProtocol.RemoteError? error);
+
+    /// <summary>The coordinator lost the node (it exited or its connection failed).</summary>
+    void OnWorkerLost();
+}

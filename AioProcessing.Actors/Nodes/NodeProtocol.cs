@@ -1,0 +1,73 @@
+using Akka.Actor;
+using AioProcessing.Actors.Serialization;
+
+namespace AioProcessing.Actors.Nodes;
+
+/// <summary>
+/// Messages between the process that starts a worker node (the owner), the coordinator's <see cref="NodeManager"/>
+/// and the worker node itself. The path of one start: the owner sends <see cref="ExpectWorker"/> and launches the
+/// OS process; the worker sends <see cref="RegisterWorker"/>; the manager hands it <see cref="RunTarget"/> and tells
+/// the owner <see cref="WorkerUp"/>; when the target returns the worker tells the owner <see cref="TargetExited"/>
+/// and waits for its <see cref="Primitives.WaitProtocol.Ack"/> before the process exits.
+/// </summary>
+public static class NodeProtocol
+{
+    /// <summary>Announces that node <paramref name="NodeId"/> is being launched and what it must run once it registers.</summary>
+    public sealed record ExpectWorker(string NodeId, RunTarget Target) : IAioMessage;
+
+    /// <summary>Withdraws an <see cref="ExpectWorker"/> whose node never came up.</summary>
+    public sealed record ForgetWorker(string NodeId) : IAioMessage;
+
+    /// <summary>A worker node joining the coordinator, proving it was handed the coordinator's secret.</summary>
+    public sealed record RegisterWorker(string NodeId, int Pid, string Secret, IActorRef Worker) : IAioMessage;
+
+    /// <summary>Sent to a worker that failed to register; it exits.</summary>
+    public sealed record WorkerRejected(string Reason) : IAioMessage;
+
+    /// <summary>Run the encoded target; report to <paramref name="Owner"/>. <paramref name="Target"/> is opaque to this layer.</summary>
+    public sealed record RunTarget(string NodeId, string ProcessName, byte[] Target, IActorRef Owner) : IAioMessage;
+
+    /// <summary>Node <paramref name="NodeId"/> registered and was handed its target.</summary>
+    public sealed record WorkerUp(string NodeId, int Pid, IActorRef Worker) : IAioMessage;
+
+    /// <summary>The target of node <paramref name="NodeId"/> finished: 0 on success, 1 when it threw (with the error's type, message and stack).</summary>
+    public sealed record TargetExited(string NodeId, int ExitCode, RemoteError? Error) : IAioMessage;
+
+    /// <summary>An exception raised in another process, as text: its type's full name, message and stack trace.</summary>
+    public sealed record RemoteError(string Type, string Message, string StackTrace);
+
+    internal static void RegisterCodecs(WireCodecs codecs) => codecs
+        .Add<ExpectWorker>("ne", static (w, m) => { w.String(m.NodeId); WriteRun(w, m.Target); }, static r => new ExpectWorker(r.String()!, ReadRun(r)))
+        .Add<ForgetWorker>("nf", static (w, m) => w.String(m.NodeId), static r => new ForgetWorker(r.String()!))
+        .Add<RegisterWorker>("nr", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.String(m.Secret); w.Actor(m.Worker); }, static r => new RegisterWorker(r.String()!, r.Int(), r.String()!, r.Actor()))
+        .Add<WorkerRejected>("nj", static (w, m) => w.String(m.Reason), static r => new WorkerRejected(r.String()!))
+        .Add<RunTarget>("nt", WriteRun, ReadRun)
+        .Add<WorkerUp>("nu", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.Actor(m.Worker); }, static r => new WorkerUp(r.String()!, r.Int(), r.Actor()))
+        .Add<TargetExited>("nx", WriteExited, ReadExited);
+
+    private static void WriteRun(WireWriter w, RunTarget m)
+    {
+        w.String(m.NodeId);
+        w.String(m.ProcessName);
+        w.Bytes(m.Target);
+        w.Actor(m.Owner);
+    }
+
+    private static RunTarget ReadRun(WireReader r) => new(r.String()!, r.String()!, r.Bytes()!, r.Actor());
+
+    private static void WriteExited(WireWriter w, TargetExited m)
+    {
+        w.String(m.NodeId);
+        w.Int(m.ExitCode);
+        w.Bool(m.Error is not null);
+        if (m.Error is { } error)
+        {
+            w.String(error.Type);
+            w.String(error.Message);
+            w.String(error.StackTrace);
+        }
+    }
+
+    private static TargetExited ReadExited(WireReader r) =>
+        new(r.String()!, r.Int(), r.Bool() ? new RemoteError(r.String()!, r.String()!, r.String()!) : null);
+}

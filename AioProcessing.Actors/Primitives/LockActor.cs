@@ -1,0 +1,82 @@
+using Akka.Actor;
+using AioProcessing.Actors.Serialization;
+
+namespace AioProcessing.Actors.Primitives;
+
+/// <summary>
+/// A non-reentrant lock, as Python's <c>multiprocessing.Lock</c>: any process may release it, waiters are served
+/// first come, first served, and every acquire carries its own timeout (see <see cref="WaitProtocol"/>).
+/// </summary>
+public sealed class LockActor : ReceiveActor, IWithTimers
+{
+    private readonly WaitQueue<bool> _waiters;
+    private bool _held;
+
+    /// <summary>Creates an unheld lock.</summary>
+    public LockActor()
+    {
+        _waiters = new WaitQueue<bool>(Timers);
+        Receive<Acquire>(OnAcquire);
+        Receive<Release>(_ => OnRelease());
+        Receive<WaitProtocol.Cancel>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled, Self));
+        Receive<WaitProtocol.Expired>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut, Self));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for a new lock actor.</summary>
+    public static Props Props() => Akka.Actor.Props.Create(static () => new LockActor());
+
+    /// <summary>Take the lock, waiting at most <paramref name="TimeoutMs"/> (0: do not wait, -1: no limit). Answered by <see cref="WaitProtocol.Result"/>.</summary>
+    public sealed record Acquire(long RequestId, long TimeoutMs) : IAioMessage;
+
+    /// <summary>Release the lock. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> when it is not held.</summary>
+    public sealed record Release : IAioMessage
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly Release Instance = new();
+    }
+
+    internal static void RegisterCodecs(WireCodecs codecs) => codecs
+        .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Acquire(r.Long(), r.Long()))
+        .AddSingleton("lr", Release.Instance);
+
+    private void OnAcquire(Acquire request)
+    {
+        if (!_held)
+        {
+            _held = true;
+            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.Granted));
+        }
+        else if (request.TimeoutMs == 0)
+        {
+            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.TimedOut));
+        }
+        else
+        {
+            _waiters.Enqueue(request.RequestId, Sender, true, request.TimeoutMs);
+        }
+    }
+
+    private void OnRelease()
+    {
+        if (!_held)
+        {
+            Sender.Tell(new WaitProtocol.Failed(WaitProtocol.FailureKind.NotHeld, "release of an unheld lock"));
+            return;
+        }
+
+        // Hand the lock straight to the next waiter: it never becomes free in between, so no one can barge in.
+        if (_waiters.TryDequeue(out var next))
+        {
+            next.ReplyTo.Tell(new WaitProtocol.Result(next.RequestId, WaitProtocol.Outcome.Granted));
+        }
+        else
+        {
+            _held = false;
+        }
+
+        Sender.Tell(WaitProtocol.Ack.Instance);
+    }
+}

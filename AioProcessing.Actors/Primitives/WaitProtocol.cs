@@ -1,0 +1,141 @@
+using Akka.Actor;
+using AioProcessing.Actors.Serialization;
+
+namespace AioProcessing.Actors.Primitives;
+
+/// <summary>
+/// The protocol every blocking request follows, whatever the primitive. A request carries an id chosen by the
+/// caller and a timeout the actor enforces itself (the remote side never sees an Ask's deadline). The actor answers
+/// each request exactly once: granted, timed out, or cancelled. A caller whose token fires sends
+/// <see cref="Cancel"/> and still waits for that one answer, so a grant that raced the cancellation is never lost:
+/// the caller either gets it or the actor withdrew the waiter before granting anything.
+/// </summary>
+public static class WaitProtocol
+{
+    /// <summary>Timeout value meaning "wait without limit".</summary>
+    public const long Infinite = -1;
+
+    /// <summary>How a wait ended.</summary>
+    public enum Outcome : byte
+    {
+        /// <summary>The request took effect (lock taken, event set, item put or got).</summary>
+        Granted = 0,
+
+        /// <summary>The timeout elapsed first; with a zero timeout, the request would have blocked.</summary>
+        TimedOut = 1,
+
+        /// <summary>The caller withdrew the request before it was granted.</summary>
+        Cancelled = 2,
+    }
+
+    /// <summary>Why a request was refused outright.</summary>
+    public enum FailureKind : byte
+    {
+        /// <summary>Release of a lock or permit that is not held.</summary>
+        NotHeld = 1,
+
+        /// <summary>The request's arguments were invalid.</summary>
+        Invalid = 2,
+    }
+
+    /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>
+    public sealed record Cancel(long RequestId) : IAioMessage;
+
+    /// <summary>The single answer to a blocking request.</summary>
+    public sealed record Result(long RequestId, Outcome Outcome) : IAioMessage;
+
+    /// <summary>Acknowledges a request that cannot block (release, set, clear).</summary>
+    public sealed record Ack : IAioMessage
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly Ack Instance = new();
+    }
+
+    /// <summary>A request refused outright, with a message for the caller's exception.</summary>
+    public sealed record Failed(FailureKind Kind, string Message) : IAioMessage;
+
+    /// <summary>Local timer message: the wait <paramref name="RequestId"/> reached its deadline.</summary>
+    internal sealed record Expired(long RequestId);
+
+    internal static void RegisterCodecs(WireCodecs codecs) => codecs
+        .Add<Cancel>("wc", static (w, m) => w.Long(m.RequestId), static r => new Cancel(r.Long()))
+        .Add<Result>("wr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); }, static r => new Result(r.Long(), (Outcome)r.Byte()))
+        .AddSingleton("wa", Ack.Instance)
+        .Add<Failed>("wf", static (w, m) => { w.Byte((byte)m.Kind); w.String(m.Message); }, static r => new Failed((FailureKind)r.Byte(), r.String()!));
+}
+
+/// <summary>
+/// First-come-first-served waiters of one actor, each with its own deadline timer. Removal by id is O(1) so that
+/// cancellation and expiry stay cheap with many waiters.
+/// </summary>
+/// <typeparam name="TState">What a waiter brings along (an item to put, nothing for a lock).</typeparam>
+internal sealed class WaitQueue<TState>
+{
+    private readonly LinkedList<Waiter> _order = new();
+    private readonly Dictionary<long, LinkedListNode<Waiter>> _byId = [];
+    private readonly ITimerScheduler _timers;
+
+    public WaitQueue(ITimerScheduler timers) => _timers = timers;
+
+    public int Count => _order.Count;
+
+    /// <summary>Adds a waiter; a positive timeout starts its deadline timer, which delivers <see cref="WaitProtocol.Expired"/>.</summary>
+    public void Enqueue(long requestId, IActorRef replyTo, TState state, long timeoutMs)
+    {
+        var node = _order.AddLast(new Waiter(requestId, replyTo, state));
+        _byId[requestId] = node;
+        if (timeoutMs > 0)
+        {
+            _timers.StartSingleTimer(TimerKey(requestId), new WaitProtocol.Expired(requestId), TimeSpan.FromMilliseconds(timeoutMs));
+        }
+    }
+
+    /// <summary>Takes the longest-waiting waiter, if any.</summary>
+    public bool TryDequeue(out Waiter waiter)
+    {
+        if (_order.First is not { } first)
+        {
+            waiter = default;
+            return false;
+        }
+
+        Detach(first);
+        waiter = first.Value;
+        return true;
+    }
+
+    /// <summary>Removes the waiter <paramref name="requestId"/>; false when it was already served or never existed.</summary>
+    public bool TryRemove(long requestId, out Waiter waiter)
+    {
+        if (!_byId.TryGetValue(requestId, out var node))
+        {
+            waiter = default;
+            return false;
+        }
+
+        Detach(node);
+        waiter = node.Value;
+        return true;
+    }
+
+    /// <summary>Answers the waiter <paramref name="requestId"/> with <paramref name="outcome"/> if it is still waiting.</summary>
+    public void Withdraw(long requestId, WaitProtocol.Outcome outcome, IActorRef self)
+    {
+        if (TryRemove(requestId, out var waiter))
+        {
+            waiter.ReplyTo.Tell(new WaitProtocol.Result(requestId, outcome), self);
+        }
+    }
+
+    private void Detach(LinkedListNode<Waiter> node)
+    {
+        _order.Remove(node);
+        _byId.Remove(node.Value.RequestId);
+        _timers.Cancel(TimerKey(node.Value.RequestId));
+    }
+
+    // Request ids are unique per actor, so the boxed id itself is the timer key.
+    private static object TimerKey(long requestId) => requestId;
+
+    public readonly record struct Waiter(long RequestId, IActorRef ReplyTo, TState State);
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Configuration;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
+using AioProcessing.Node.Hosting;
+using AioProcessing.Node.Worker;
+using AioProcessing.Serialization;
+
+namespace AioProcessing;
+
+/// <summary>
+/// Owns or joins a coordinator node: the actor system that hosts every primitive. The process that starts a
+/// coordinator owns it; worker processes join it. Disposing the owning context ends its worker processes
+/// (non-daemon ones get <c>aio.node.join-on-dispose-timeout</c> to finish first) and stops the coordinator.
+/// </summary>
+public sealed class AioContext : IDisposable, IAsyncDisposable
+{
+    private static readonly Lock DefaultLock = new();
+    private static AioContext? s_default;
+
+    private readonly AioNode? _ownedNode;
+    private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
+    private int _disposed;
+
+    private AioContext(ActorSystem system, Address coordinator, string secret, string? hocon, IReadOnlyList<string> probeDirectories, AioNode? ownedNode)
+    {
+        System = system;
+        CoordinatorAddress = coordinator;
+        Secret = secret;
+        Hocon = hocon;
+        ProbeDirectories = probeDirectories;
+        _ownedNode = ownedNode;
+        LocalAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        Settings = AioSettings.From(system.Settings.Config);
+        Payloads = new PayloadSerializer(this, Settings.MaxPayloadBytes);
+        NodeManager = ResolveActor(coordinator + Actors.Nodes.NodeManager.Path);
+        PrimitiveHost = ResolveActor(coordinator + Actors.Primitives.PrimitiveHost.Path);
+    }
+
+    /// <summary>
+    /// The context of this process: in a worker, the coordinator it joined; elsewhere a coordinator started in this
+    /// process on first use (loopback, ephemeral port), disposed when the process exits.
+    /// </summary>
+    public static AioContext Default
+    {
+        get
+        {
+            lock (DefaultLock)
+            {
+                if (s_default is null)
+                {
+                    s_default = Blocking.Wait(StartAsync());
+                    AppDomain.CurrentDomain.ProcessExit += static (_, _) => s_default?.Dispose();
+                }
+
+                return s_default;
+            }
+        }
+    }
+
+    /// <summary>The coordinator's address, e.g. <c>akka.tcp://aio@127.0.0.1:41234</c>.</summary>
+    public string Address => CoordinatorAddress.ToString();
+
+    /// <summary>True when this context runs the coordinator in this process.</summary>
+    public bool IsCoordinator => _ownedNode is not null;
+
+    internal ActorSystem System { get; }
+
+    internal Address CoordinatorAddress { get; }
+
+    internal Address LocalAddress { get; }
+
+    internal string Secret { get; }
+
+    internal string? Hocon { get; }
+
+    internal IReadOnlyList<string> ProbeDirectories { get; }
+
+    internal AioSettings Settings { get; }
+
+    internal PayloadSerializer Payloads { get; }
+
+    internal IActorRef NodeManager { get; }
+
+    internal IActorRef PrimitiveHost { get; }
+
+    /// <summary>Starts a coordinator in this process.</summary>
+    /// <exception cref="ArgumentException">The options' HOCON does not parse.</exception>
+    public static async Task<AioContext> StartAsync(AioContextOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new AioContextOptions();
+        var secret = options.Secret ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        Config? config;
+        try
+        {
+            config = options.Hocon is null ? null : ConfigurationFactory.ParseString(options.Hocon);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new ArgumentException("AioContextOptions.Hocon does not parse: " + ex.Message, nameof(options), ex);
+        }
+
+        var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, config), secret, ct)
+            .ConfigureAwait(false);
+        return new AioContext(node.System, node.Address, secret, options.Hocon, [AppContext.BaseDirectory], node);
+    }
+
+    /// <summary>Ends this context's processes and, when it owns the coordinator, stops it.</summary>
+    public void Dispose() => Blocking.Wait(DisposeAsync().AsTask());
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        lock (DefaultLock)
+        {
+            if (ReferenceEquals(s_default, this))
+            {
+                s_default = null;
+            }
+        }
+
+        // As Python at exit: daemon children are ended at once, the others get a bounded chance to finish.
+        var processes = _processes.Keys.ToArray();
+        foreach (var process in processes.Where(p => p.Daemon))
+        {
+            process.Kill();
+        }
+
+        await Task.WhenAll(processes.Where(p => !p.Daemon).Select(p => p.JoinAsync(Settings.JoinOnDisposeTimeout))).ConfigureAwait(false);
+        // A process whose target finished is already shutting its node down; killing it would only cut that short.
+        await Task.WhenAll(processes.Select(p => p.ExitedAsync(TimeSpan.FromSeconds(3)))).ConfigureAwait(false);
+        foreach (var process in processes)
+        {
+            process.Kill();
+        }
+
+        await Task.WhenAll(processes.Select(p => p.ExitedAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+        if (_ownedNode is not null)
+        {
+            await _ownedNode.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Binds this process to the coordinator a worker node joined; the worker's default context from then on.</summary>
+    internal static AioContext AttachWorker(WorkerEnvironment environment)
+    {
+        var bootstrap = environment.Bootstrap;
+        var context = new AioContext(environment.System, environment.Coordinator, bootstrap.Secret, bootstrap.Config, bootstrap.ProbeDirectories, ownedNode: null);
+        lock (DefaultLock)
+        {
+            s_default ??= context;
+        }
+
+        return context;
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>Creates a primitive actor in the coordinator: directly when it runs here, else through its primitive host.</summary>
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0)
+    {
+        ThrowIfDisposed();
+        if (IsCoordinator)
+        {
+            return System.ActorOf(Actors.Primitives.PrimitiveHost.PropsFor(kind, argument));
+        }
+
+        var created = Blocking.Wait(Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(kind, argument), CancellationToken.None));
+        return created.Actor;
+    }
+
+    internal IActorRef ResolveActor(string path) => ((ExtendedActorSystem)System).Provider.ResolveActorRef(path);
+
+    internal string PathOf(IActorRef actor) => actor.Path.ToSerializationFormatWithAddress(LocalAddress);
+
+    internal void Track(AioProcess process) => _processes.TryAdd(process, 0);
+
+    internal void Untrack(AioProcess process) => _processes.TryRemove(process, out _);
+}

@@ -1,0 +1,23 @@
+namespace AioProcessing;
+
+/// <summary>How <see cref="AioContext.StartAsync"/> starts a coordinator.</summary>
+public sealed class AioContextOptions
+{
+    /// <summary>The address the coordinator binds. Loopback unless set: other machines can only join when this is reachable.</summary>
+    public string HostName { get; set; } = "127.0.0.1";
+
+    /// <summary>The port the coordinator binds; 0 (the default) picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The actor system name shared by the coordinator and its nodes.</summary>
+    public string SystemName { get; set; } = "aio";
+
+    /// <summary>
+    /// The secret worker nodes must present to join. Generated when null. Spawned nodes receive it on their
+    /// standard input, never on a command line.
+    /// </summary>
+    public string? Secret { get; set; }
+
+    /// <summary>HOCON layered over the defaults of <c>hocon/aio-node.conf</c>, for the coordinator and every node it spawns.</summary>
+    public string? Hocon { get; set; }
+}

@@ -1,0 +1,69 @@
+using Akka.Actor;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
+using AioProcessing.Serialization;
+
+namespace AioProcessing;
+
+/// <summary>
+/// An event flag shared by every process of a coordinator, as Python's <c>multiprocessing.Event</c> /
+/// <c>aioprocessing.AioEvent</c>.
+/// </summary>
+public sealed class AioEvent : IAioFacade<AioEvent>
+{
+    /// <summary>Creates a new, cleared event in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
+    public AioEvent(AioContext? context = null)
+    {
+        Context = context ?? AioContext.Default;
+        Actor = Context.CreatePrimitive(PrimitiveHost.Kind.Event);
+    }
+
+    private AioEvent(AioContext context, IActorRef actor)
+    {
+        Context = context;
+        Actor = actor;
+    }
+
+    AioContext IAioFacade.Context => Context;
+
+    IActorRef IAioFacade.Actor => Actor;
+
+    /// <summary>Whether the flag is set (one round trip to the coordinator).</summary>
+    public bool IsSet => Blocking.Wait(IsSetAsync());
+
+    internal AioContext Context { get; }
+
+    internal IActorRef Actor { get; }
+
+    /// <summary>Whether the flag is set.</summary>
+    public async Task<bool> IsSetAsync(CancellationToken ct = default) =>
+        (await Requests.AskAsync<EventActor.State>(Context, Actor, EventActor.Query.Instance, ct).ConfigureAwait(false)).IsSet;
+
+    /// <summary>Sets the flag and wakes every waiter; returns once the coordinator applied it.</summary>
+    public void Set() => Blocking.Wait(SetAsync());
+
+    /// <inheritdoc cref="Set"/>
+    public Task SetAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, EventActor.Set.Instance, ct);
+
+    /// <summary>Clears the flag; returns once the coordinator applied it.</summary>
+    public void Clear() => Blocking.Wait(ClearAsync());
+
+    /// <inheritdoc cref="Clear"/>
+    public Task ClearAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, EventActor.Clear.Instance, ct);
+
+    /// <summary>Waits until the flag is set; false when <paramref name="timeout"/> elapses first.</summary>
+    /// <param name="timeout">How long to wait; null waits without limit.</param>
+    /// <param name="ct">Withdraws the wait at the coordinator and throws <see cref="OperationCanceledException"/>.</param>
+    public bool Wait(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(WaitAsync(timeout, ct));
+
+    /// <inheritdoc cref="Wait"/>
+    public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        var timeoutMs = Requests.TimeoutMs(timeout);
+        var id = Requests.NextId();
+        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new EventActor.Wait(id, timeoutMs), timeoutMs, id, ct).ConfigureAwait(false);
+        return Requests.Granted(result.Outcome, ct);
+    }
+
+    static AioEvent IAioFacade<AioEvent>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
+}

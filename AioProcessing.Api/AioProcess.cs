@@ -1,0 +1,268 @@
+using Akka.Actor;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Internal;
+using AioProcessing.Node.Worker;
+using AioProcessing.Serialization;
+
+namespace AioProcessing;
+
+/// <summary>
+/// A target run in a separate OS process (a worker node joined to the coordinator), as Python's
+/// <c>multiprocessing.Process</c>. The target and its arguments are encoded when the process is constructed, so a
+/// target or argument that cannot be sent is refused there with an <see cref="ArgumentException"/> naming it.
+/// </summary>
+public sealed class AioProcess
+{
+    private static int s_counter;
+
+    private readonly AioContext _context;
+    private readonly byte[] _call;
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WorkerProcess? _worker;
+    private IActorRef? _owner;
+    private RemoteException? _exception;
+    private int _started;
+    private string _name;
+    private bool _daemon;
+
+    /// <summary>Prepares <paramref name="target"/> to run with <paramref name="args"/> in a new process of <see cref="AioContext.Default"/>.</summary>
+    /// <param name="target">A static method or a lambda; captured variables travel by value, facades as references.</param>
+    /// <param name="args">The target's arguments, one per parameter.</param>
+    /// <exception cref="ArgumentException">The target or an argument cannot be sent to another process, or the arguments do not fit the target's parameters.</exception>
+    public AioProcess(Delegate target, params object?[] args)
+        : this(null, target, args)
+    {
+    }
+
+    /// <summary>Prepares <paramref name="target"/> to run with <paramref name="args"/> in a new process of <paramref name="context"/>.</summary>
+    /// <param name="context">The coordinator the process joins; null for <see cref="AioContext.Default"/>.</param>
+    /// <param name="target">A static method or a lambda; captured variables travel by value, facades as references.</param>
+    /// <param name="args">The target's arguments, one per parameter.</param>
+    /// <exception cref="ArgumentException">The target or an argument cannot be sent to another process, or the arguments do not fit the target's parameters.</exception>
+    public AioProcess(AioContext? context, Delegate target, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        args ??= [null];
+        var parameters = CallShape.Parameters(target);
+        CheckArguments(target, parameters, args);
+        _context = context ?? AioContext.Default;
+        _name = $"AioProcess-{Interlocked.Increment(ref s_counter)}";
+        _call = _context.Payloads.SerializeCall(target, args, parameters, "The process");
+    }
+
+    /// <summary>The process's name, for messages and logs.</summary>
+    public string Name
+    {
+        get => _name;
+        set => _name = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// A daemon process is killed when its context is disposed (or this program exits); a non-daemon one is first
+    /// given <c>aio.node.join-on-dispose-timeout</c> to finish. Set before <see cref="Start"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The process was already started.</exception>
+    public bool Daemon
+    {
+        get => _daemon;
+        set
+        {
+            if (Volatile.Read(ref _started) != 0)
+            {
+                throw new InvalidOperationException("Daemon can only be set before the process is started.");
+            }
+
+            _daemon = value;
+        }
+    }
+
+    /// <summary>The OS process id once started; null before.</summary>
+    public int? Pid => _worker?.Pid;
+
+    /// <summary>Whether the process was started and has not finished.</summary>
+    public bool IsAlive => Volatile.Read(ref _started) != 0 && !_finished.Task.IsCompleted;
+
+    /// <summary>
+    /// Null while running or before start; 0 when the target returned; 1 when it threw (see <see cref="Exception"/>);
+    /// the negative signal number when the process was killed by a signal, as in Python.
+    /// </summary>
+    public int? ExitCode => _finished.Task.IsCompletedSuccessfully ? _finished.Task.Result : null;
+
+    /// <summary>The exception the target threw, with its remote type, message and stack; null otherwise.</summary>
+    public RemoteException? Exception => Volatile.Read(ref _exception);
+
+    /// <summary>Starts the process and returns once its node joined the coordinator and received the target.</summary>
+    /// <exception cref="InvalidOperationException">The process was already started.</exception>
+    /// <exception cref="TimeoutException">The node did not join within <c>aio.node.start-timeout</c>; the message holds its stderr.</exception>
+    /// <exception cref="AioProcessStartException">The node exited before it joined; the message holds its stderr.</exception>
+    public void Start() => Blocking.Wait(StartAsync());
+
+    /// <inheritdoc cref="Start"/>
+    /// <param name="ct">Abandons the start: the node is killed and <see cref="OperationCanceledException"/> thrown.</param>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException($"{Name} was already started; a process can be started only once.");
+        }
+
+        _context.ThrowIfDisposed();
+        var nodeId = Guid.NewGuid().ToString("N");
+        _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
+        _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner)));
+        var bootstrap = new WorkerBootstrap(
+            _context.Address,
+            nodeId,
+            _context.Secret,
+            typeof(WorkerExecutor).AssemblyQualifiedName!,
+            _context.ProbeDirectories,
+            _context.Hocon);
+        _worker = WorkerLauncher.Launch(bootstrap);
+        _context.Track(this);
+        _ = FinishWhenExitedAsync(_worker);
+
+        var timeout = _context.Settings.StartTimeout;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var deadline = Task.Delay(timeout, cts.Token);
+        var first = await Task.WhenAny(_up.Task, _finished.Task, deadline).ConfigureAwait(false);
+        await cts.CancelAsync().ConfigureAwait(false);
+        if (first == _up.Task)
+        {
+            return;
+        }
+
+        if (first == _finished.Task)
+        {
+            var code = await _worker.Exited.ConfigureAwait(false);
+            throw new AioProcessStartException($"{Name}: the worker node exited with code {code} before it joined the coordinator. Its stderr:{Environment.NewLine}{_worker.StderrTail}");
+        }
+
+        _context.NodeManager.Tell(new NodeProtocol.ForgetWorker(nodeId));
+        _worker.Kill();
+        ct.ThrowIfCancellationRequested();
+        throw new TimeoutException($"{Name}: the worker node did not join the coordinator within {timeout} (aio.node.start-timeout). Its stderr:{Environment.NewLine}{_worker.StderrTail}");
+    }
+
+    /// <summary>Waits for the process to finish; false when <paramref name="timeout"/> elapses first.</summary>
+    /// <param name="timeout">How long to wait; null waits without limit.</param>
+    /// <param name="ct">Stops waiting (the process goes on) and throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    public bool Join(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(JoinAsync(timeout, ct));
+
+    /// <inheritdoc cref="Join"/>
+    public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        if (Volatile.Read(ref _started) == 0)
+        {
+            throw new InvalidOperationException($"{Name} was not started; only a started process can be joined.");
+        }
+
+        var timeoutMs = Requests.TimeoutMs(timeout);
+        try
+        {
+            await _finished.Task.WaitAsync(timeoutMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMs), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Asks the process to end (SIGTERM; a kill on Windows). Its <see cref="ExitCode"/> becomes -15.</summary>
+    public void Terminate() => _worker?.Terminate();
+
+    /// <summary>Ends the process at once (SIGKILL). Its <see cref="ExitCode"/> becomes -9.</summary>
+    public void Kill() => _worker?.Kill();
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"<{nameof(AioProcess)} name='{Name}' pid={Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {(IsAlive ? "started" : ExitCode is { } c ? $"exitcode={c}" : "initial")}{(Daemon ? " daemon" : "")}>";
+
+    /// <summary>Waits, at most <paramref name="timeout"/>, until the OS process is gone (not only its target finished).</summary>
+    internal async Task ExitedAsync(TimeSpan timeout)
+    {
+        if (Volatile.Read(ref _started) != 0)
+        {
+            await Task.WhenAny(_exited.Task, Task.Delay(timeout)).ConfigureAwait(false);
+        }
+    }
+
+    private static void CheckArguments(Delegate target, IReadOnlyList<(Type Type, string Name)> parameters, object?[] args)
+    {
+        if (args.Length != parameters.Count)
+        {
+            throw new ArgumentException($"The target {target.Method.Name} takes {parameters.Count} argument(s) but {args.Length} were given.", nameof(args));
+        }
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (type, name) = parameters[i];
+            var fits = args[i] is null
+                ? !type.IsValueType || Nullable.GetUnderlyingType(type) is not null
+                : type.IsInstanceOfType(args[i]);
+            if (!fits)
+            {
+                throw new ArgumentException($"Argument {i} ('{name}') of {target.Method.Name} must be {type.Name}, not {args[i]?.GetType().Name ?? "null"}.", nameof(args));
+            }
+        }
+    }
+
+    // The report of the target's end usually arrives first; a process that dies without one (killed, crashed)
+    // finishes here from its OS exit code.
+    private async Task FinishWhenExitedAsync(WorkerProcess worker)
+    {
+        var code = await worker.Exited.ConfigureAwait(false);
+        var signal = worker.SignalSent;
+        var exitCode = signal != 0 ? -signal : code > 128 && !OperatingSystem.IsWindows() ? -(code - 128) : code;
+        _finished.TrySetResult(exitCode);
+        _context.Untrack(this);
+        _owner?.Tell(PoisonPill.Instance);
+        worker.Dispose();
+        _exited.TrySetResult();
+    }
+
+    private sealed class Observer(AioProcess process) : IProcessObserver
+    {
+        public void OnWorkerUp(int pid) => process._up.TrySetResult();
+
+        public void OnTargetExited(int exitCode, NodeProtocol.RemoteError? error)
+        {
+            if (error is not null)
+            {
+                Volatile.Write(ref process._exception, new RemoteException(error.Type, error.Message, error.StackTrace));
+            }
+
+            process._finished.TrySetResult(exitCode);
+        }
+
+        public void OnWorkerLost()
+        {
+            // The OS process exit (watched by FinishWhenExitedAsync) carries the exit code; nothing to add here.
+        }
+    }
+}
+
+/// <summary>A worker node exited before it joined the coordinator; the message holds its stderr.</summary>
+public sealed class AioProcessStartException : Exception
+{
+    /// <summary>Creates the exception with a default message.</summary>
+    public AioProcessStartException()
+        : base("The worker node did not start.")
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public AioProcessStartException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
+    public AioProcessStartException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

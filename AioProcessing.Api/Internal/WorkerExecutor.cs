@@ -1,0 +1,46 @@
+using System.Reflection;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Node.Worker;
+
+namespace AioProcessing.Internal;
+
+/// <summary>
+/// Runs targets in worker nodes. The worker program loads this type by name: it binds the worker's process to its
+/// coordinator (so facades and <c>new AioLock()</c> in the target reach it), decodes the call, runs it, and turns
+/// its outcome into an exit code, as Python's <c>Process.run</c> does.
+/// </summary>
+public sealed class WorkerExecutor : ITargetExecutor
+{
+    /// <inheritdoc />
+    public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(run);
+        var context = AioContext.AttachWorker(environment);
+        try
+        {
+            var (target, args) = context.Payloads.DeserializeCall(run.Target);
+            var result = target.DynamicInvoke(args);
+            switch (result)
+            {
+                case Task task:
+                    task.GetAwaiter().GetResult();
+                    break;
+                case ValueTask valueTask:
+                    valueTask.AsTask().GetAwaiter().GetResult();
+                    break;
+            }
+
+            return new TargetOutcome(0, null);
+        }
+#pragma warning disable CA1031 // Whatever the target throws is its outcome, reported to the parent.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var error = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            // As Python does, the child prints its traceback to its stderr as well.
+            Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
+            return new TargetOutcome(1, new NodeProtocol.RemoteError(error.GetType().FullName ?? error.GetType().Name, error.Message, error.StackTrace ?? ""));
+        }
+    }
+}

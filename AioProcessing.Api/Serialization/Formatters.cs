@@ -1,0 +1,261 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Akka.Actor;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace AioProcessing.Serialization;
+
+/// <summary>
+/// A facade bound to an actor in the coordinator. Sending one sends its actor's path; the receiving process
+/// rebinds it to the same actor through its own context.
+/// </summary>
+internal interface IAioFacade
+{
+    AioContext Context { get; }
+
+    IActorRef Actor { get; }
+}
+
+/// <summary>A facade type that can be rebuilt from a reference in another process.</summary>
+internal interface IAioFacade<TSelf> : IAioFacade
+    where TSelf : IAioFacade<TSelf>
+{
+    static abstract TSelf Rebind(AioContext context, IActorRef actor);
+}
+
+/// <summary>Creates the formatter for facade types.</summary>
+internal static class FacadeFormatter
+{
+    public static IMessagePackFormatter<T>? TryCreate<T>()
+    {
+        var facade = typeof(T).GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAioFacade<>));
+        return facade is null || facade.GetGenericArguments()[0] != typeof(T)
+            ? null
+            : (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(FacadeFormatter<>).MakeGenericType(typeof(T)))!;
+    }
+}
+
+/// <summary>Writes a facade as its actor's full path; reads it back bound to the receiving process's context.</summary>
+internal sealed class FacadeFormatter<T> : IMessagePackFormatter<T?>
+    where T : class, IAioFacade<T>
+{
+    public void Serialize(ref MessagePackWriter writer, T? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.Write(value.Context.PathOf(value.Actor));
+    }
+
+    public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var context = AioSerializerOptions.ContextOf(options);
+        return T.Rebind(context, context.ResolveActor(reader.ReadString()!));
+    }
+}
+
+/// <summary>
+/// Writes a delegate as its delegate type, its method (declaring type and metadata token, plus generic arguments)
+/// and its target: a closure goes field by field, a bound instance by its own formatter, a static method has none.
+/// The receiving process loads the same assembly and rebuilds the delegate.
+/// </summary>
+internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
+    where T : Delegate
+{
+    public void Serialize(ref MessagePackWriter writer, T? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        if (value.GetInvocationList().Length > 1)
+        {
+            throw new TransferException("a multicast delegate (several methods combined with +=) cannot be sent; pass a single method or lambda");
+        }
+
+        var method = value.Method;
+        if (method.DeclaringType is not { } declaring || declaring.Assembly.IsDynamic || method is System.Reflection.Emit.DynamicMethod)
+        {
+            throw new TransferException($"the method '{method.Name}' was emitted at run time and does not exist in another process");
+        }
+
+        using var depth = TransferDepth.Enter();
+        writer.WriteArrayHeader(5);
+        writer.Write(value.GetType().AssemblyQualifiedName);
+        writer.Write(declaring.AssemblyQualifiedName);
+        writer.Write(method.MetadataToken);
+        if (method.IsGenericMethod)
+        {
+            var arguments = method.GetGenericArguments();
+            writer.WriteArrayHeader(arguments.Length);
+            foreach (var argument in arguments)
+            {
+                writer.Write(argument.AssemblyQualifiedName);
+            }
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+
+        if (value.Target is not { } target)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        var targetType = target.GetType();
+        writer.WriteArrayHeader(2);
+        writer.Write(targetType.AssemblyQualifiedName);
+        try
+        {
+            MessagePackSerializer.Serialize(targetType, ref writer, target, options);
+        }
+        catch (Exception ex) when (!TransferPolicy.IsClosure(targetType))
+        {
+            throw TransferException.At(ex, $"the instance '{method.Name}' is bound to ({TransferPolicy.Describe(targetType)})");
+        }
+    }
+
+    public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        reader.ReadArrayHeader();
+        var delegateType = TypeNames.Resolve(reader.ReadString()!);
+        var declaring = TypeNames.Resolve(reader.ReadString()!);
+        var token = reader.ReadInt32();
+        var resolved = declaring.Module.ResolveMethod(token)
+            ?? throw new InvalidOperationException($"Method token {token} is not in {declaring.Module.Name}.");
+        var method = (MethodInfo)MethodBase.GetMethodFromHandle(resolved.MethodHandle, declaring.TypeHandle)!;
+        if (!reader.TryReadNil())
+        {
+            var count = reader.ReadArrayHeader();
+            var arguments = new Type[count];
+            for (var i = 0; i < count; i++)
+            {
+                arguments[i] = TypeNames.Resolve(reader.ReadString()!);
+            }
+
+            method = method.MakeGenericMethod(arguments);
+        }
+
+        if (reader.TryReadNil())
+        {
+            return (T)Delegate.CreateDelegate(delegateType, method);
+        }
+
+        reader.ReadArrayHeader();
+        var targetType = TypeNames.Resolve(reader.ReadString()!);
+        var target = MessagePackSerializer.Deserialize(targetType, ref reader, options);
+        return (T)Delegate.CreateDelegate(delegateType, target, method);
+    }
+}
+
+/// <summary>
+/// Writes a compiler closure (the class holding a lambda's captured variables) field by field, each with its
+/// declared type: captured values travel by value, captured facades as references, nested scopes recursively.
+/// </summary>
+internal sealed class ClosureFormatter<T> : IMessagePackFormatter<T?>
+    where T : class
+{
+    private static readonly FieldInfo[] Fields = typeof(T).GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+    private static readonly Dictionary<string, FieldInfo> ByName = Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    public void Serialize(ref MessagePackWriter writer, T? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        using var depth = TransferDepth.Enter();
+        writer.WriteMapHeader(Fields.Length);
+        foreach (var field in Fields)
+        {
+            writer.Write(field.Name);
+            try
+            {
+                MessagePackSerializer.Serialize(field.FieldType, ref writer, field.GetValue(value), options);
+            }
+            catch (Exception ex)
+            {
+                throw TransferException.At(ex, Describe(field));
+            }
+        }
+    }
+
+    public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var closure = (T)RuntimeHelpers.GetUninitializedObject(typeof(T));
+        var count = reader.ReadMapHeader();
+        for (var i = 0; i < count; i++)
+        {
+            var field = ByName[reader.ReadString()!];
+            field.SetValue(closure, MessagePackSerializer.Deserialize(field.FieldType, ref reader, options));
+        }
+
+        return closure;
+    }
+
+    // The compiler names captured variables after themselves; 'this' and enclosing scopes have mangled names.
+    private static string? Describe(FieldInfo field) => field.Name switch
+    {
+        "<>4__this" => $"the captured 'this' ({TransferPolicy.Describe(field.FieldType)})",
+        var name when name.StartsWith("CS$<>", StringComparison.Ordinal) => null,
+        var name => $"captured variable '{name}'",
+    };
+}
+
+/// <summary>Bounds how deep closures and delegates nest while being written, so a cycle is refused, not a stack overflow.</summary>
+internal static class TransferDepth
+{
+    private const int Limit = 64;
+
+    [ThreadStatic]
+    private static int t_depth;
+
+    public static Scope Enter()
+    {
+        if (++t_depth > Limit)
+        {
+            t_depth = 0;
+            throw new TransferException($"the captured values refer to each other in a cycle or nest deeper than {Limit} levels");
+        }
+
+        return default;
+    }
+
+    public readonly struct Scope : IDisposable
+    {
+        public void Dispose() => t_depth = Math.Max(0, t_depth - 1);
+    }
+}
+
+/// <summary>Resolves assembly-qualified type names, loading assemblies through the process's probing rules.</summary>
+internal static class TypeNames
+{
+    public static Type Resolve(string assemblyQualifiedName) =>
+        Type.GetType(assemblyQualifiedName, throwOnError: false)
+        ?? throw new TypeLoadException($"Type '{assemblyQualifiedName}' cannot be loaded in this process (is its assembly in the application's folder?).");
+}

@@ -1,0 +1,133 @@
+using System.Buffers;
+using MessagePack;
+
+namespace AioProcessing.Serialization;
+
+/// <summary>MessagePack options that also carry the context facades are rebound to when read.</summary>
+internal sealed class AioSerializerOptions : MessagePackSerializerOptions
+{
+    public AioSerializerOptions(AioContext context)
+        : base(Standard.WithResolver(AioResolver.Instance)) => Context = context;
+
+    private AioSerializerOptions(AioSerializerOptions copyFrom)
+        : base(copyFrom) => Context = copyFrom.Context;
+
+    public AioContext Context { get; }
+
+    public static AioContext ContextOf(MessagePackSerializerOptions options) =>
+        (options as AioSerializerOptions)?.Context
+        ?? throw new InvalidOperationException("AioProcessing facades can only be read with the payload serializer of an AioContext.");
+
+    protected override MessagePackSerializerOptions Clone() => new AioSerializerOptions(this);
+}
+
+/// <summary>
+/// Encodes user values (arguments, captured variables, results, queue items) for another process, and checks
+/// them against <c>aio.payload.max-bytes</c>. A value that cannot be sent is refused here, at the call that tried,
+/// with an <see cref="ArgumentException"/> naming where in the value the culprit sits.
+/// </summary>
+internal sealed class PayloadSerializer
+{
+    private readonly AioSerializerOptions _options;
+
+    public PayloadSerializer(AioContext context, int maxBytes)
+    {
+        _options = new AioSerializerOptions(context);
+        MaxBytes = maxBytes;
+    }
+
+    public int MaxBytes { get; }
+
+    public MessagePackSerializerOptions Options => _options;
+
+    /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/>; <paramref name="what"/> names it in errors.</summary>
+    public byte[] Serialize<T>(T value, string what, string? paramName)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = MessagePackSerializer.Serialize(value, _options);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Refused(ex, what, paramName);
+        }
+
+        CheckSize(bytes.Length, what, paramName);
+        return bytes;
+    }
+
+    public T Deserialize<T>(byte[] bytes) => MessagePackSerializer.Deserialize<T>(bytes, _options);
+
+    /// <summary>Encodes a call: the delegate, then each argument as its parameter's type.</summary>
+    public byte[] SerializeCall(Delegate target, object?[] args, IReadOnlyList<(Type Type, string Name)> parameters, string what)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(1 + args.Length);
+        try
+        {
+            MessagePackSerializer.Serialize(typeof(Delegate), ref writer, target, _options);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Refused(ex, $"{what} target {target.Method.Name}", "target");
+        }
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            try
+            {
+                MessagePackSerializer.Serialize(parameters[i].Type, ref writer, args[i], _options);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw Refused(ex, $"{what} argument {i} ('{parameters[i].Name}')", "args");
+            }
+        }
+
+        writer.Flush();
+        CheckSize(buffer.WrittenCount, $"{what} target with its arguments", "args");
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Decodes what <see cref="SerializeCall"/> wrote.</summary>
+    public (Delegate Target, object?[] Args) DeserializeCall(byte[] bytes)
+    {
+        var reader = new MessagePackReader(bytes);
+        var count = reader.ReadArrayHeader();
+        var target = (Delegate)MessagePackSerializer.Deserialize(typeof(Delegate), ref reader, _options)!;
+        var parameters = target.Method.DeclaringType is null ? [] : CallShape.Parameters(target);
+        var args = new object?[count - 1];
+        for (var i = 0; i < args.Length; i++)
+        {
+            args[i] = MessagePackSerializer.Deserialize(parameters[i].Type, ref reader, _options);
+        }
+
+        return (target, args);
+    }
+
+    private void CheckSize(long size, string what, string? paramName)
+    {
+        if (size > MaxBytes)
+        {
+            throw new PayloadTooLargeException(what, size, MaxBytes, paramName);
+        }
+    }
+
+    private static ArgumentException Refused(Exception ex, string what, string? paramName) =>
+        new(TransferException.At(ex, null).Describe($"{what} cannot be sent to another process"), paramName, ex);
+}
+
+/// <summary>The parameters a delegate is called with, named after the method's own parameters where they line up.</summary>
+internal static class CallShape
+{
+    public static IReadOnlyList<(Type Type, string Name)> Parameters(Delegate target)
+    {
+        var invoke = target.GetType().GetMethod("Invoke")!.GetParameters();
+        var declared = target.Method.GetParameters();
+        // A delegate closed over its first argument (an extension method group) has one parameter fewer than its method.
+        var offset = declared.Length - invoke.Length;
+        return invoke.Select((p, i) => (p.ParameterType, (offset >= 0 ? declared[i + offset].Name : p.Name) ?? $"arg{i}")).ToArray();
+    }
+}

@@ -1,0 +1,103 @@
+using Akka.Actor;
+using Akka.Configuration;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Actors.Primitives;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AioProcessing.Node.Hosting;
+
+/// <summary>How to start one node.</summary>
+/// <param name="SystemName">The actor system's name; every node of one coordinator uses the same.</param>
+/// <param name="HostName">The address to bind.</param>
+/// <param name="Port">The port to bind; 0 picks a free one.</param>
+/// <param name="Config">HOCON layered over the defaults of <c>hocon/aio-node.conf</c>, or null.</param>
+public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null);
+
+/// <summary>
+/// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal generic host. The
+/// coordinator (inside the user's process) and every worker node are started through here.
+/// </summary>
+public sealed class AioNode : IAsyncDisposable
+{
+    /// <summary>The actor system name used unless configured otherwise.</summary>
+    public const string DefaultSystemName = "aio";
+
+    private readonly IHost _host;
+
+    private AioNode(IHost host, ActorSystem system)
+    {
+        _host = host;
+        System = system;
+        Address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+    }
+
+    /// <summary>The node's actor system.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The address other nodes reach this one at, with the port actually bound.</summary>
+    public Address Address { get; }
+
+    /// <summary>Starts a node and returns once its remoting listens.</summary>
+    public static async Task<AioNode> StartAsync(AioNodeSettings settings, Action<AkkaConfigurationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
+        builder.Services.AddAkka(settings.SystemName, akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Prepend)
+                .WithRemoting(new RemoteOptions { HostName = settings.HostName, Port = settings.Port });
+            configure?.Invoke(akka);
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new AioNode(host, host.Services.GetRequiredService<ActorSystem>());
+    }
+
+    /// <summary>
+    /// Starts a coordinator node: a node that also hosts the <see cref="NodeManager"/> (admitting worker nodes that
+    /// present <paramref name="secret"/>) and the <see cref="PrimitiveHost"/>.
+    /// </summary>
+    public static Task<AioNode> StartCoordinatorAsync(AioNodeSettings settings, string secret, CancellationToken ct = default) =>
+        StartAsync(
+            settings,
+            akka => akka.WithActors((system, _) =>
+            {
+                system.ActorOf(NodeManager.Props(secret), NodeManager.Name);
+                system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name);
+            }),
+            ct);
+
+    /// <summary>Stops the node: coordinated shutdown of the actor system, bounded by <paramref name="timeout"/>.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _host.StopAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Past the bound the process goes on without waiting; the system's threads do not keep it alive.
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _host.Dispose();
+    }
+}

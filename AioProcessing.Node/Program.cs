@@ -1,0 +1,104 @@
+using System.Runtime.Loader;
+using Akka.Actor;
+using Akka.Configuration;
+using AioProcessing.Node.Hosting;
+using AioProcessing.Node.Worker;
+
+namespace AioProcessing.Node;
+
+/// <summary>The worker node program: <c>dotnet exec AioProcessing.Node.dll --spawned</c>, bootstrap on stdin.</summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        if (args is not ["--spawned"])
+        {
+            await Console.Error.WriteLineAsync("usage: dotnet exec AioProcessing.Node.dll --spawned   (bootstrap JSON on standard input)").ConfigureAwait(false);
+            return 2;
+        }
+
+        WorkerBootstrap bootstrap;
+        try
+        {
+            var line = await Console.In.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidDataException("no bootstrap line on standard input");
+            bootstrap = WorkerBootstrap.FromJsonLine(line);
+        }
+#pragma warning disable CA1031 // Any failure to read the bootstrap ends the worker with a message.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync("AioProcessing worker: bad bootstrap: " + ex.Message).ConfigureAwait(false);
+            return WorkerExitCodes.StartFailed;
+        }
+
+        WatchParent();
+        ProbeForAssemblies(bootstrap.ProbeDirectories);
+        return await RunAsync(bootstrap).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunAsync(WorkerBootstrap bootstrap)
+    {
+        ITargetExecutor executor;
+        try
+        {
+            var type = Type.GetType(bootstrap.ExecutorType, throwOnError: true)!;
+            executor = (ITargetExecutor)Activator.CreateInstance(type)!;
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"AioProcessing worker: cannot load executor '{bootstrap.ExecutorType}': {ex.Message}").ConfigureAwait(false);
+            return WorkerExitCodes.StartFailed;
+        }
+
+        var coordinator = Address.Parse(bootstrap.Coordinator);
+        var config = bootstrap.Config is null ? null : ConfigurationFactory.ParseString(bootstrap.Config);
+        await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config)).ConfigureAwait(false);
+        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout", TimeSpan.FromSeconds(5));
+        var environment = new WorkerEnvironment(node.System, coordinator, bootstrap);
+        node.System.ActorOf(WorkerNode.Props(environment, executor, exit, reportTimeout), WorkerNode.Name);
+        var code = await exit.Task.ConfigureAwait(false);
+        // The report is acknowledged; a quick, bounded shutdown lets the coordinator see a clean disassociation.
+        await node.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        Environment.Exit(code);
+        return code;
+    }
+
+    // The parent keeps our standard input open for our whole life; end of input means it is gone, however it died.
+    private static void WatchParent()
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                while (Console.In.ReadLine() is not null)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            Environment.Exit(WorkerExitCodes.ParentLost);
+        })
+        { IsBackground = true, Name = "aio-parent-watch" };
+        thread.Start();
+    }
+
+    private static void ProbeForAssemblies(IReadOnlyList<string> directories) =>
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+        {
+            foreach (var dir in directories)
+            {
+                var candidate = Path.Combine(dir, name.Name + ".dll");
+                if (File.Exists(candidate))
+                {
+                    return context.LoadFromAssemblyPath(candidate);
+                }
+            }
+
+            return null;
+        };
+}

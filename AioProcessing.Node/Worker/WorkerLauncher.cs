@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace AioProcessing.Node.Worker;
+
+/// <summary>
+/// Starts worker node processes: <c>dotnet exec AioProcessing.Node.dll --spawned</c> from this assembly's folder
+/// (the starting application's output folder), with the application's own dependency manifest when it lists this
+/// node, so the worker resolves exactly the assemblies the application does.
+/// </summary>
+public static class WorkerLauncher
+{
+    private static readonly Lazy<string> DotnetHost = new(FindDotnetHost);
+    private static readonly Lazy<string> RuntimeConfig = new(FindOrWriteRuntimeConfig);
+
+    /// <summary>Launches a worker and hands it <paramref name="bootstrap"/> on its standard input.</summary>
+    public static WorkerProcess Launch(WorkerBootstrap bootstrap)
+    {
+        ArgumentNullException.ThrowIfNull(bootstrap);
+        var nodeDll = typeof(WorkerLauncher).Assembly.Location;
+        var start = new ProcessStartInfo(DotnetHost.Value)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            // The target's output goes where the parent's goes, as with Python's multiprocessing.
+            RedirectStandardOutput = false,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add("--runtimeconfig");
+        start.ArgumentList.Add(RuntimeConfig.Value);
+        if (ApplicationDepsFile() is { } deps)
+        {
+            start.ArgumentList.Add("--depsfile");
+            start.ArgumentList.Add(deps);
+        }
+
+        start.ArgumentList.Add(nodeDll);
+        start.ArgumentList.Add("--spawned");
+        // Start-up speed: a short-lived node gains nothing from profile-guided re-JIT.
+        start.Environment["DOTNET_TieredPGO"] = "0";
+        start.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        return new WorkerProcess(process, bootstrap);
+    }
+
+    // The application's deps.json lists every assembly it resolves, this node included when it references the API.
+    private static string? ApplicationDepsFile()
+    {
+        var files = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;
+        var first = files?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        if (first is null || !File.Exists(first))
+        {
+            return null;
+        }
+
+        return File.ReadAllText(first).Contains("\"AioProcessing.Node/", StringComparison.Ordinal) ? first : null;
+    }
+
+    private static string FindDotnetHost()
+    {
+        var current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return current;
+        }
+
+        // An apphost-launched application: the muxer sits three levels above the shared runtime folder.
+        var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
+        var root = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", ".."));
+        var muxer = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(muxer) ? muxer : "dotnet";
+    }
+
+    // Prefer the node's own runtimeconfig; an application that copied only the dll gets one written for this runtime.
+    private static string FindOrWriteRuntimeConfig()
+    {
+        var own = Path.ChangeExtension(typeof(WorkerLauncher).Assembly.Location, ".runtimeconfig.json");
+        if (File.Exists(own))
+        {
+            return own;
+        }
+
+        var version = Environment.Version;
+        var dir = Path.Combine(Path.GetTempPath(), "aioprocessing");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"AioProcessing.Node.{version}.runtimeconfig.json");
+        var json = "{\"runtimeOptions\":{\"tfm\":\"net" + version.Major + "." + version.Minor
+            + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + version
+            + "\"},\"configProperties\":{\"System.Runtime.TieredPGO\":false}}}";
+        File.WriteAllText(path, json);
+        return path;
+    }
+}
+
+/// <summary>
+/// A launched worker OS process. Its standard input stays open for its whole life: when this process dies, the
+/// pipe closes and the worker exits by itself. Its standard error is echoed here and its tail kept for error messages.
+/// </summary>
+public sealed class WorkerProcess : IDisposable
+{
+    private const int StderrTailChars = 16 * 1024;
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _stderrPump;
+    private int _signalSent;
+
+    internal WorkerProcess(Process process, WorkerBootstrap bootstrap)
+    {
+        _process = process;
+        Pid = process.Id;
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => _ = CompleteExitAsync();
+        _stderrPump = Task.Run(PumpStderrAsync);
+        try
+        {
+            process.StandardInput.WriteLine(bootstrap.ToJsonLine());
+            process.StandardInput.Flush();
+        }
+        catch (IOException)
+        {
+            // The process died at once; Exited reports it with its stderr.
+        }
+
+        if (process.HasExited)
+        {
+            _ = CompleteExitAsync();
+        }
+    }
+
+    /// <summary>The OS process id.</summary>
+    public int Pid { get; }
+
+    /// <summary>Completes with the raw OS exit code when the process has exited and its stderr is drained.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>The signal this side sent (9 for <see cref="Kill"/>, 15 for <see cref="Terminate"/>), or 0.</summary>
+    public int SignalSent => Volatile.Read(ref _signalSent);
+
+    /// <summary>The last 16 KiB the process wrote to standard error.</summary>
+    public string StderrTail
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL).</summary>
+    public void Kill()
+    {
+        Interlocked.CompareExchange(ref _signalSent, 9, 0);
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    /// <summary>Asks the process to end (SIGTERM on Unix; a kill on Windows, which has no such signal).</summary>
+    public void Terminate()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Kill();
+            return;
+        }
+
+        Interlocked.CompareExchange(ref _signalSent, 15, 0);
+        _ = NativeMethods.Kill(Pid, 15);
+    }
+
+    /// <summary>Kills the process if it still runs and releases the handle.</summary>
+    public void Dispose()
+    {
+        if (!_exited.Task.IsCompleted)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        var buffer = new char[4096];
+        try
+        {
+            int read;
+            while ((read = await _process.StandardError.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                await Console.Error.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                lock (_stderr)
+                {
+                    _stderr.Append(buffer, 0, read);
+                    if (_stderr.Length > StderrTailChars)
+                    {
+                        _stderr.Remove(0, _stderr.Length - StderrTailChars);
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task CompleteExitAsync()
+    {
+        if (_exited.Task.IsCompleted)
+        {
+            return;
+        }
+
+        // Drain stderr (bounded: a grandchild holding the pipe must not block us) so that error messages are whole.
+        await Task.WhenAny(_stderrPump, Task.Delay(500)).ConfigureAwait(false);
+        int code;
+        try
+        {
+            code = _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            code = -1;
+        }
+
+        _exited.TrySetResult(code);
+    }
+
+    private static class NativeMethods
+    {
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+#pragma warning disable SYSLIB1054 // A plain int signature needs no marshalling source generator.
+        public static extern int Kill(int pid, int signal);
+#pragma warning restore SYSLIB1054
+    }
+}

@@ -1,0 +1,99 @@
+using Akka.Actor;
+using Akka.Event;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Actors.Primitives;
+
+namespace AioProcessing.Node.Worker;
+
+/// <summary>
+/// The worker side of a node, at <c>/user/aio-worker</c>: registers with the coordinator, runs the target it is
+/// handed on a dedicated thread (so blocking facades never starve the thread pool Akka runs on), reports the
+/// outcome to the owner and then completes the exit task so the process can end.
+/// </summary>
+public sealed class WorkerNode : ReceiveActor
+{
+    /// <summary>The actor's name under <c>/user</c>.</summary>
+    public const string Name = "aio-worker";
+
+    private readonly WorkerEnvironment _environment;
+    private readonly ITargetExecutor _executor;
+    private readonly TaskCompletionSource<int> _exit;
+    private readonly TimeSpan _reportTimeout;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _running;
+
+    /// <summary>Creates the worker actor.</summary>
+    public WorkerNode(WorkerEnvironment environment, ITargetExecutor executor, TaskCompletionSource<int> exit, TimeSpan reportTimeout)
+    {
+        _environment = environment;
+        _executor = executor;
+        _exit = exit;
+        _reportTimeout = reportTimeout;
+        Receive<NodeProtocol.RunTarget>(OnRun);
+        Receive<NodeProtocol.WorkerRejected>(m =>
+        {
+            Console.Error.WriteLine($"AioProcessing worker {environment.Bootstrap.NodeId}: the coordinator refused this node: {m.Reason}");
+            _exit.TrySetResult(WorkerExitCodes.Rejected);
+        });
+        Receive<Terminated>(_ =>
+        {
+            _log.Warning("Coordinator {0} is gone; worker exits.", environment.Coordinator);
+            _exit.TrySetResult(WorkerExitCodes.CoordinatorLost);
+        });
+    }
+
+    /// <summary>Props for the worker actor.</summary>
+    public static Props Props(WorkerEnvironment environment, ITargetExecutor executor, TaskCompletionSource<int> exit, TimeSpan reportTimeout) =>
+        Akka.Actor.Props.Create(() => new WorkerNode(environment, executor, exit, reportTimeout));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var manager = Context.ActorSelection(_environment.Coordinator + NodeManager.Path);
+        manager.Tell(new NodeProtocol.RegisterWorker(_environment.Bootstrap.NodeId, Environment.ProcessId, _environment.Bootstrap.Secret, Self));
+    }
+
+    private void OnRun(NodeProtocol.RunTarget run)
+    {
+        if (_running)
+        {
+            _log.Warning("Ignoring a second target for node {0}.", run.NodeId);
+            return;
+        }
+
+        _running = true;
+        // The coordinator's node manager handed us the target: from now on its death means ours.
+        Context.Watch(Sender);
+        var thread = new Thread(() => RunTarget(run)) { Name = "aio-target", IsBackground = true };
+        thread.Start();
+    }
+
+    private void RunTarget(NodeProtocol.RunTarget run)
+    {
+        TargetOutcome outcome;
+        try
+        {
+            outcome = _executor.Run(_environment, run);
+        }
+#pragma warning disable CA1031 // Whatever the executor throws becomes the target's error report.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            outcome = new TargetOutcome(1, new NodeProtocol.RemoteError(ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace ?? ""));
+        }
+
+        try
+        {
+            run.Owner.Ask<WaitProtocol.Ack>(new NodeProtocol.TargetExited(run.NodeId, outcome.ExitCode, outcome.Error), _reportTimeout)
+                .Wait(_reportTimeout + TimeSpan.FromSeconds(1));
+        }
+#pragma warning disable CA1031 // A lost report still ends the process; the owner then reads the OS exit code.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"AioProcessing worker {run.NodeId}: exit report was not acknowledged: {ex.Message}");
+        }
+
+        _exit.TrySetResult(outcome.ExitCode);
+    }
+}
