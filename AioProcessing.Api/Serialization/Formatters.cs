@@ -124,7 +124,11 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
         }
         catch (Exception ex) when (!TransferPolicy.IsClosure(targetType))
         {
-            throw TransferException.At(ex, $"the instance '{method.Name}' is bound to ({TransferPolicy.Describe(targetType)})");
+            // A lambda that captures only 'this' compiles to an instance method of the enclosing class.
+            var where = method.Name.StartsWith('<')
+                ? $"the captured 'this' ({TransferPolicy.Describe(targetType)})"
+                : $"the instance '{method.Name}' is bound to ({TransferPolicy.Describe(targetType)})";
+            throw TransferException.At(ex, where);
         }
     }
 

@@ -45,6 +45,8 @@ public sealed class AioNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // A node lives inside someone else's process: it must not take over Ctrl+C or SIGTERM (ConsoleLifetime would).
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
         builder.Services.AddAkka(settings.SystemName, akka =>
         {
@@ -100,4 +102,12 @@ public sealed class AioNode : IAsyncDisposable
         await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _host.Dispose();
     }
+}
+
+/// <summary>A host lifetime that leaves the process's signals to the process: the node stops when told to, not on Ctrl+C.</summary>
+internal sealed class EmbeddedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

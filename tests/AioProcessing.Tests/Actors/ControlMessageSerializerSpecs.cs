@@ -1,0 +1,89 @@
+using Akka.Actor;
+using Akka.Serialization;
+using Akka.TestKit.Xunit2;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Actors.Serialization;
+using AioProcessing.Node.Hosting;
+using Xunit;
+
+namespace AioProcessing.Tests.Actors;
+
+public sealed class ControlMessageSerializerSpecs : TestKit
+{
+    public ControlMessageSerializerSpecs()
+        : base(AioHocon.Defaults, "aio")
+    {
+    }
+
+    public static TheoryData<string> MessageNames => new(Samples(ActorRefs.Nobody).Keys);
+
+    [Theory]
+    [MemberData(nameof(MessageNames))]
+    public void Every_protocol_message_is_bound_to_the_control_serializer_and_round_trips(string name)
+    {
+        var message = Samples(TestActor)[name];
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<ControlMessageSerializer>(serializer);
+
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var bytes = serializer.ToBinary(message);
+        var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
+
+        Assert.Equal(Describe(message), Describe(back));
+    }
+
+    [Fact]
+    public void A_truncated_frame_is_rejected_with_a_serialization_error()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new LockActor.Acquire(1, 2));
+        var bytes = serializer.ToBinary(new LockActor.Acquire(1, 2));
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..5], "la"));
+    }
+
+    // Records holding arrays compare arrays by reference; compare their printed fields with the bytes spelled out.
+    private static string Describe(object message) => message switch
+    {
+        QueueActor.Put p => $"Put {p.RequestId} {p.TimeoutMs} {Convert.ToHexString(p.Item)}",
+        QueueActor.GetReply r => $"GetReply {r.RequestId} {r.Outcome} {(r.Item is null ? "null" : Convert.ToHexString(r.Item))}",
+        NodeProtocol.RunTarget t => $"RunTarget {t.NodeId} {t.ProcessName} {Convert.ToHexString(t.Target)} {t.Owner.Path}",
+        NodeProtocol.ExpectWorker e => $"Expect {e.NodeId} {Describe(e.Target)}",
+        _ => message.ToString()!,
+    };
+
+    private static Dictionary<string, object> Samples(IActorRef actor)
+    {
+        var run = new NodeProtocol.RunTarget("node-1", "AioProcess-1", [1, 2, 3], actor);
+        object[] messages =
+        [
+            new WaitProtocol.Cancel(42),
+            new WaitProtocol.Result(42, WaitProtocol.Outcome.Cancelled),
+            WaitProtocol.Ack.Instance,
+            new WaitProtocol.Failed(WaitProtocol.FailureKind.NotHeld, "release of an unheld lock"),
+            new LockActor.Acquire(7, -1),
+            LockActor.Release.Instance,
+            new EventActor.Wait(8, 1500),
+            EventActor.Set.Instance,
+            EventActor.Clear.Instance,
+            EventActor.Query.Instance,
+            new EventActor.State(true),
+            new QueueActor.Put(9, [0, 255, 7], 0),
+            new QueueActor.Get(10, 250),
+            new QueueActor.GetReply(10, WaitProtocol.Outcome.Granted, [5]),
+            new QueueActor.GetReply(11, WaitProtocol.Outcome.TimedOut, null),
+            QueueActor.CountQuery.Instance,
+            new QueueActor.CountReply(3, 10),
+            new PrimitiveHost.Create(PrimitiveHost.Kind.Queue, 5),
+            new PrimitiveHost.Created(actor),
+            new NodeProtocol.ExpectWorker("node-1", run),
+            new NodeProtocol.ForgetWorker("node-1"),
+            new NodeProtocol.RegisterWorker("node-1", 1234, "secret", actor),
+            new NodeProtocol.WorkerRejected("wrong secret"),
+            run,
+            new NodeProtocol.WorkerUp("node-1", 1234, actor),
+            new NodeProtocol.TargetExited("node-1", 0, null),
+            new NodeProtocol.TargetExited("node-1", 1, new NodeProtocol.RemoteError("System.InvalidOperationException", "boom", "at X.Y()")),
+        ];
+        return messages.Select((m, i) => (m, i)).ToDictionary(x => $"{x.i:00} {x.m.GetType().Name}", x => x.m);
+    }
+}

@@ -1,0 +1,99 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AioProcessing.Actors.Primitives;
+using Xunit;
+
+namespace AioProcessing.Tests.Actors;
+
+public sealed class LockActorSpecs : TestKit
+{
+    private static WaitProtocol.Result Granted(long id) => new(id, WaitProtocol.Outcome.Granted);
+
+    [Fact]
+    public void A_free_lock_is_granted_at_once_and_a_second_acquire_waits_until_release()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite), TestActor);
+        ExpectMsg(Granted(1));
+
+        var second = CreateTestProbe();
+        lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), second);
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        lck.Tell(LockActor.Release.Instance, TestActor);
+        ExpectMsg(WaitProtocol.Ack.Instance);
+        second.ExpectMsg(Granted(2));
+    }
+
+    [Fact]
+    public void Waiters_are_served_first_come_first_served()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite), TestActor);
+        ExpectMsg(Granted(1));
+        var probes = Enumerable.Range(0, 5).Select(_ => CreateTestProbe()).ToArray();
+        for (var i = 0; i < probes.Length; i++)
+        {
+            lck.Tell(new LockActor.Acquire(10 + i, WaitProtocol.Infinite), probes[i]);
+        }
+
+        for (var i = 0; i < probes.Length; i++)
+        {
+            lck.Tell(LockActor.Release.Instance, TestActor);
+            ExpectMsg(WaitProtocol.Ack.Instance);
+            probes[i].ExpectMsg(Granted(10 + i));
+        }
+    }
+
+    [Fact]
+    public void A_non_blocking_acquire_of_a_held_lock_times_out_at_once()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
+        ExpectMsg(Granted(1));
+        lck.Tell(new LockActor.Acquire(2, 0));
+        ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut));
+    }
+
+    [Fact]
+    public void A_timed_acquire_times_out_and_does_not_take_the_lock_later()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
+        ExpectMsg(Granted(1));
+        lck.Tell(new LockActor.Acquire(2, 100));
+        ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut), TimeSpan.FromSeconds(3));
+
+        lck.Tell(LockActor.Release.Instance);
+        ExpectMsg(WaitProtocol.Ack.Instance);
+        lck.Tell(new LockActor.Acquire(3, 0));
+        ExpectMsg(Granted(3));
+    }
+
+    [Fact]
+    public void A_cancelled_waiter_is_answered_cancelled_and_never_granted()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
+        ExpectMsg(Granted(1));
+        var waiter = CreateTestProbe();
+        lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), waiter);
+        lck.Tell(new WaitProtocol.Cancel(2));
+        waiter.ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.Cancelled));
+
+        lck.Tell(LockActor.Release.Instance);
+        ExpectMsg(WaitProtocol.Ack.Instance);
+        waiter.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        lck.Tell(new LockActor.Acquire(3, 0));
+        ExpectMsg(Granted(3));
+    }
+
+    [Fact]
+    public void Releasing_an_unheld_lock_fails()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(LockActor.Release.Instance);
+        var failed = ExpectMsg<WaitProtocol.Failed>();
+        Assert.Equal(WaitProtocol.FailureKind.NotHeld, failed.Kind);
+    }
+}

@@ -1,0 +1,149 @@
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Primitives;
+
+/// <summary>The facades' sync and async members, timeouts and cancellation, in the coordinator's own process.</summary>
+public sealed class FacadeSpecs : IClassFixture<ContextFixture>
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
+    private readonly AioContext _context;
+
+    public FacadeSpecs(ContextFixture fixture) => _context = fixture.Context;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_lock_is_exclusive_and_times_out_as_python_does()
+    {
+        var lck = new AioLock(_context);
+        Assert.True(lck.Acquire());
+        Assert.False(lck.Acquire(block: false));
+        Assert.False(await lck.AcquireAsync(Short));
+        lck.Release();
+        Assert.True(await lck.AcquireAsync(TimeSpan.Zero));
+        await lck.ReleaseAsync();
+        Assert.Throws<SynchronizationLockException>(lck.Release);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_lock_scope_releases_exactly_once()
+    {
+        var lck = new AioLock(_context);
+        var handle = await lck.LockAsync();
+        await handle.DisposeAsync();
+        await handle.DisposeAsync();
+        handle.Dispose();
+        using (lck.Lock())
+        {
+            Assert.False(lck.Acquire(block: false));
+        }
+
+        Assert.True(lck.Acquire(block: false));
+        await Assert.ThrowsAsync<TimeoutException>(() => lck.LockAsync(Short));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_cancelled_acquire_throws_and_never_takes_the_lock_later()
+    {
+        var lck = new AioLock(_context);
+        await lck.AcquireAsync();
+        using var cts = new CancellationTokenSource();
+        var waiting = lck.AcquireAsync(ct: cts.Token);
+        await Task.Delay(50);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        await lck.ReleaseAsync();
+        // Had the cancelled waiter been granted the lock on release, this try would fail.
+        Assert.True(await lck.AcquireAsync(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void An_already_cancelled_token_throws_before_anything_is_sent()
+    {
+        var lck = new AioLock(_context);
+        Assert.Throws<OperationCanceledException>(() => lck.Acquire(ct: new CancellationToken(true)));
+        Assert.True(lck.Acquire(block: false));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task An_event_releases_waiters_when_set_and_times_out_when_clear()
+    {
+        var ev = new AioEvent(_context);
+        Assert.False(ev.IsSet);
+        Assert.False(await ev.WaitAsync(Short));
+        var waiter = ev.WaitAsync();
+        ev.Set();
+        Assert.True(await waiter);
+        Assert.True(ev.Wait(TimeSpan.Zero));
+        Assert.True(await ev.IsSetAsync());
+        await ev.ClearAsync();
+        Assert.False(ev.Wait(Short));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_cancelled_event_wait_throws()
+    {
+        var ev = new AioEvent(_context);
+        using var cts = new CancellationTokenSource(Short);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ev.WaitAsync(ct: cts.Token));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_queue_is_fifo_and_reports_empty_and_full_as_python_does()
+    {
+        var queue = new AioQueue<string>(maxsize: 2, context: _context);
+        Assert.True(queue.IsEmpty);
+        queue.Put("a");
+        await queue.PutAsync("b");
+        Assert.True(queue.IsFull);
+        Assert.Equal(2, queue.Count);
+        Assert.Throws<QueueFullException>(() => queue.Put("c", block: false));
+        await Assert.ThrowsAsync<QueueFullException>(() => queue.PutAsync("c", Short));
+        Assert.Equal("a", queue.Get());
+        Assert.Equal("b", await queue.GetAsync());
+        Assert.Throws<QueueEmptyException>(() => queue.Get(block: false));
+        await Assert.ThrowsAsync<QueueEmptyException>(() => queue.GetAsync(Short));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_cancelled_get_never_swallows_an_item()
+    {
+        var queue = new AioQueue<int>(context: _context);
+        using var cts = new CancellationTokenSource();
+        var getting = queue.GetAsync(ct: cts.Token);
+        await Task.Delay(50);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => getting);
+
+        await queue.PutAsync(5);
+        Assert.Equal(5, await queue.GetAsync(Bounds.Remote));
+    }
+
+    [Fact]
+    public void A_closed_queue_facade_refuses_puts_but_still_gets()
+    {
+        var queue = new AioQueue<int>(context: _context);
+        queue.Put(1);
+        queue.Close();
+        Assert.Throws<InvalidOperationException>(() => queue.Put(2));
+        Assert.Equal(1, queue.Get(timeout: Bounds.Remote));
+    }
+
+    [Fact]
+    public void A_negative_timeout_is_refused()
+    {
+        var lck = new AioLock(_context);
+        Assert.Throws<ArgumentOutOfRangeException>(() => lck.Acquire(timeout: TimeSpan.FromSeconds(-2)));
+        Assert.True(lck.Acquire(timeout: Timeout.InfiniteTimeSpan));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_disposed_context_refuses_calls()
+    {
+        var context = await AioContext.StartAsync();
+        var ev = new AioEvent(context);
+        await context.DisposeAsync();
+        Assert.Throws<ObjectDisposedException>(ev.Set);
+        Assert.Throws<ObjectDisposedException>(() => new AioLock(context));
+    }
+}

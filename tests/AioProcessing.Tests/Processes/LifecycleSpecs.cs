@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Processes;
+
+/// <summary>Contexts that end, nodes that never join, and coordinators that die.</summary>
+public sealed class LifecycleSpecs
+{
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Disposing_a_context_kills_its_daemon_processes()
+    {
+        var context = await AioContext.StartAsync();
+        AioProcess p;
+        try
+        {
+            p = new AioProcess(context, SleepLong) { Daemon = true };
+            await p.StartAsync();
+            Assert.Throws<InvalidOperationException>(() => p.Daemon = false);
+            Assert.True(p.IsAlive);
+        }
+        finally
+        {
+            await context.DisposeAsync();
+        }
+
+        Assert.False(p.IsAlive);
+        Assert.Equal(-9, p.ExitCode);
+        Assert.False(ProcessExists(p.Pid!.Value));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Disposing_a_context_lets_a_non_daemon_process_finish_first()
+    {
+        var context = await AioContext.StartAsync();
+        AioProcess p;
+        try
+        {
+            var started = new AioEvent(context);
+            p = new AioProcess(context, SleepBriefly, started);
+            await p.StartAsync();
+            Assert.True(await started.WaitAsync(Bounds.Remote));
+        }
+        finally
+        {
+            await context.DisposeAsync();
+        }
+
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_node_that_does_not_join_in_time_makes_start_throw_and_is_killed()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.start-timeout = 20ms" });
+        var p = new AioProcess(context, SleepLong);
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => p.StartAsync());
+        Assert.Contains("did not join the coordinator within", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Its stderr:", ex.Message, StringComparison.Ordinal);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(-9, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_exits_by_itself_when_its_coordinator_process_dies()
+    {
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "AioProcessing.TestHost.dll");
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(hostDll);
+        start.ArgumentList.Add("sleeper");
+        using var host = Process.Start(start)!;
+        int workerPid;
+        try
+        {
+            using var cts = new CancellationTokenSource(Bounds.Remote);
+            var line = await host.StandardOutput.ReadLineAsync(cts.Token);
+            Assert.NotNull(line);
+            Assert.StartsWith("WORKER ", line, StringComparison.Ordinal);
+            workerPid = int.Parse(line["WORKER ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(ProcessExists(workerPid));
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: false);
+            await host.WaitForExitAsync();
+        }
+
+        var deadline = Stopwatch.StartNew();
+        while (ProcessExists(workerPid) && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        try
+        {
+            Assert.False(ProcessExists(workerPid), "the worker outlived its coordinator by 10 s");
+        }
+        finally
+        {
+            if (ProcessExists(workerPid))
+            {
+                Process.GetProcessById(workerPid).Kill();
+            }
+        }
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void SleepLong() => Thread.Sleep(TimeSpan.FromMinutes(2));
+
+    private static void SleepBriefly(AioEvent started)
+    {
+        started.Set();
+        Thread.Sleep(500);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Processes;
+
+/// <summary>Real worker processes over real Akka.Remote on loopback.</summary>
+public sealed class ProcessSpecs : IClassFixture<ContextFixture>
+{
+    private readonly AioContext _context;
+
+    public ProcessSpecs(ContextFixture fixture) => _context = fixture.Context;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_started_process_runs_in_another_os_process_and_joins_with_exit_code_zero()
+    {
+        var pids = new AioQueue<int>(context: _context);
+        var p = new AioProcess(_context, ReportPid, pids) { Name = "reporter" };
+        Assert.False(p.IsAlive);
+        Assert.Null(p.ExitCode);
+        Assert.Null(p.Pid);
+
+        await p.StartAsync();
+        Assert.NotNull(p.Pid);
+        Assert.Equal(p.Pid, await pids.GetAsync(Bounds.Remote));
+        Assert.NotEqual(Environment.ProcessId, p.Pid);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.False(p.IsAlive);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Null(p.Exception);
+        Assert.Equal("reporter", p.Name);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_target_that_throws_exits_with_1_and_its_exception_reaches_the_parent()
+    {
+        var p = new AioProcess(_context, Throw, "bad input 17");
+        p.Start();
+        Assert.True(p.Join(Bounds.Remote));
+        Assert.Equal(1, p.ExitCode);
+        Assert.NotNull(p.Exception);
+        Assert.Equal(typeof(InvalidOperationException).FullName, p.Exception!.RemoteType);
+        Assert.Equal("bad input 17", p.Exception.Message);
+        Assert.Contains(nameof(Throw), p.Exception.RemoteStackTrace, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Kill_ends_the_process_with_minus_9_and_terminate_with_minus_15()
+    {
+        var killed = new AioProcess(_context, SleepLong);
+        var terminated = new AioProcess(_context, SleepLong);
+        await Task.WhenAll(killed.StartAsync(), terminated.StartAsync());
+        Assert.False(await killed.JoinAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(killed.IsAlive);
+
+        killed.Kill();
+        terminated.Terminate();
+        Assert.True(await killed.JoinAsync(Bounds.Remote));
+        Assert.True(await terminated.JoinAsync(Bounds.Remote));
+        Assert.Equal(-9, killed.ExitCode);
+        Assert.Equal(-15, terminated.ExitCode);
+        Assert.False(ProcessExists(killed.Pid!.Value));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_lambda_capturing_a_local_runs_in_the_child_with_its_value()
+    {
+        var context = _context;
+        var results = new AioQueue<string>(context: context);
+        var factor = 7;
+        var label = "times seven";
+        var p = new AioProcess(context, (int x) => results.Put($"{label}: {x * factor} in {Environment.ProcessId}"), 6);
+        await p.StartAsync();
+        Assert.Equal($"times seven: 42 in {p.Pid}", await results.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Arguments_and_items_over_1_MB_cross_the_process_boundary_intact()
+    {
+        var data = new byte[3_000_000];
+        new Random(42).NextBytes(data);
+        var back = new AioQueue<byte[]>(context: _context);
+        var p = new AioProcess(_context, Echo, data, back);
+        await p.StartAsync();
+        var echoed = await back.GetAsync(Bounds.Remote);
+        Assert.Equal(data, echoed);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task The_seed_example_coordinates_through_a_lock_an_event_and_a_queue()
+    {
+        var queue = new AioQueue<int?>(context: _context);
+        var ev = new AioEvent(_context);
+        var lck = new AioLock(_context);
+        var p = new AioProcess(_context, Seed, queue, ev, lck, new[] { 1, 2, 3, 4, 5 });
+        await p.StartAsync();
+
+        var putter = Task.Run(async () =>
+        {
+            Assert.True(await ev.WaitAsync(Bounds.Remote));
+            await using (await lck.LockAsync(Bounds.Remote))
+            {
+                await queue.PutAsync(78);
+                await queue.PutAsync(null);
+            }
+        });
+        var got = new List<int>();
+        while (await queue.GetAsync(Bounds.Remote) is int value)
+        {
+            got.Add(value);
+        }
+
+        await putter;
+        Assert.Equal([6, 7, 8, 9, 10, 78], got);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_primitive_created_in_a_child_lives_in_the_coordinator_and_works_from_the_parent()
+    {
+        var handOver = new AioQueue<AioQueue<string>>(context: _context);
+        var p = new AioProcess(_context, CreateQueueInChild, handOver);
+        await p.StartAsync();
+        var made = await handOver.GetAsync(Bounds.Remote);
+        Assert.Equal("made in the child", await made.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task An_async_target_is_awaited_before_the_process_exits()
+    {
+        var done = new AioEvent(_context);
+        var p = new AioProcess(_context, SetAfterDelayAsync, done);
+        await p.StartAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+        Assert.True(done.IsSet);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Join_times_out_with_false_and_cancellation_throws_while_the_process_runs()
+    {
+        var gate = new AioEvent(_context);
+        var p = new AioProcess(_context, WaitFor, gate);
+        Assert.Throws<InvalidOperationException>(() => p.Join(TimeSpan.Zero));
+        await p.StartAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => p.StartAsync());
+        Assert.False(p.Join(TimeSpan.FromMilliseconds(100)));
+        using var cts = new CancellationTokenSource(100);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.JoinAsync(ct: cts.Token));
+        Assert.True(p.IsAlive);
+        await gate.SetAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
+
+    private static void Throw(string message) => throw new InvalidOperationException(message);
+
+    private static void SleepLong() => Thread.Sleep(TimeSpan.FromMinutes(2));
+
+    private static void Echo(byte[] data, AioQueue<byte[]> back) => back.Put(data);
+
+    private static void WaitFor(AioEvent gate) => gate.Wait(TimeSpan.FromMinutes(1));
+
+    private static async Task SetAfterDelayAsync(AioEvent done)
+    {
+        await Task.Delay(300);
+        await done.SetAsync();
+    }
+
+    private static void CreateQueueInChild(AioQueue<AioQueue<string>> handOver)
+    {
+        var made = new AioQueue<string>();
+        made.Put("made in the child");
+        handOver.Put(made);
+    }
+
+    private static void Seed(AioQueue<int?> queue, AioEvent ev, AioLock lck, int[] items)
+    {
+        using (lck.Lock())
+        {
+            ev.Set();
+            foreach (var item in items)
+            {
+                Thread.Sleep(50);
+                queue.Put(item + 5);
+            }
+        }
+
+        queue.Close();
+    }
+}
