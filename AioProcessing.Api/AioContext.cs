@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Akka.Actor;
-using Akka.Configuration;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Node.Hosting;
 using AioProcessing.Node.Worker;
 using AioProcessing.Serialization;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace AioProcessing;
 

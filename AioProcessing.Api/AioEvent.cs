@@ -1,7 +1,7 @@
-using Akka.Actor;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Serialization;
+using Akka.Actor;
 
 namespace AioProcessing;
 

@@ -1,8 +1,8 @@
-using Akka.Actor;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Internal;
 using AioProcessing.Node.Worker;
 using AioProcessing.Serialization;
+using Akka.Actor;
 
 namespace AioProcessing;
 

@@ -1,8 +1,8 @@
 using System.Runtime.Loader;
-using Akka.Actor;
-using Akka.Configuration;
 using AioProcessing.Node.Hosting;
 using AioProcessing.Node.Worker;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace AioProcessing.Node;
 

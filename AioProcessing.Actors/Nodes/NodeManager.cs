@@ -1,6 +1,6 @@
+using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 using Akka.Event;
-using AioProcessing.Actors.Primitives;
 
 namespace AioProcessing.Actors.Nodes;
 

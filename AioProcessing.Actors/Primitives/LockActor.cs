@@ -1,5 +1,5 @@
-using Akka.Actor;
 using AioProcessing.Actors.Serialization;
+using Akka.Actor;
 
 namespace AioProcessing.Actors.Primitives;
 

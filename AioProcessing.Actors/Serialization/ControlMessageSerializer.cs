@@ -1,8 +1,8 @@
 using System.Collections.Frozen;
-using Akka.Actor;
-using Akka.Serialization;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
+using Akka.Actor;
+using Akka.Serialization;
 
 namespace AioProcessing.Actors.Serialization;
 

@@ -1,6 +1,6 @@
-using Akka.Actor;
 using AioProcessing.Actors;
 using AioProcessing.Actors.Primitives;
+using Akka.Actor;
 
 namespace AioProcessing.Internal;
 

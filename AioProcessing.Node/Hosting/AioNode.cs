@@ -1,7 +1,7 @@
-using Akka.Actor;
-using Akka.Configuration;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
+using Akka.Actor;
+using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;

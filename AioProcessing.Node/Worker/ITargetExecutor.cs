@@ -1,5 +1,5 @@
-using Akka.Actor;
 using AioProcessing.Actors.Nodes;
+using Akka.Actor;
 
 namespace AioProcessing.Node.Worker;
 

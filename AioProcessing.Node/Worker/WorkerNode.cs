@@ -1,7 +1,7 @@
-using Akka.Actor;
-using Akka.Event;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
+using Akka.Actor;
+using Akka.Event;
 
 namespace AioProcessing.Node.Worker;
 

@@ -1,10 +1,10 @@
-using Akka.Actor;
-using Akka.Serialization;
-using Akka.TestKit.Xunit2;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Actors.Serialization;
 using AioProcessing.Node.Hosting;
+using Akka.Actor;
+using Akka.Serialization;
+using Akka.TestKit.Xunit2;
 using Xunit;
 
 namespace AioProcessing.Tests.Actors;

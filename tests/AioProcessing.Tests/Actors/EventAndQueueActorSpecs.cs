@@ -1,6 +1,6 @@
+using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using AioProcessing.Actors.Primitives;
 using Xunit;
 
 namespace AioProcessing.Tests.Actors;

@@ -1,0 +1,61 @@
+#!/usr/bin/env pwsh
+# AioProcessing build script. PowerShell comes from the local tool manifest:
+#   dotnet tool restore
+#   dotnet pwsh build.ps1 <target> [args...]
+# Targets: build, test, bench, pack, quickstart, format (default: build).
+param(
+    [Parameter(Position = 0)][ValidateSet('build', 'test', 'bench', 'pack', 'quickstart', 'format')][string]$Target = 'build',
+    [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$artifacts = Join-Path $root 'artifacts'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+switch ($Target) {
+    'build' {
+        Invoke-Dotnet build (Join-Path $root 'AioProcessing.sln') -c Release
+    }
+    'format' {
+        Invoke-Dotnet format (Join-Path $root 'AioProcessing.sln') --verify-no-changes
+    }
+    'test' {
+        # Every spec is bounded: specs carry their own timeouts, and the hang timeout ends (and dumps) a stuck run.
+        $results = Join-Path $artifacts 'test-results'
+        if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+        Invoke-Dotnet build (Join-Path $root 'AioProcessing.sln') -c Release
+        & dotnet test (Join-Path $root 'tests/AioProcessing.Tests/AioProcessing.Tests.csproj') -c Release --no-build `
+            --blame-hang-timeout 5m --logger 'trx;LogFileName=results.trx' --logger 'console;verbosity=normal' --results-directory $results @Rest
+        $testExit = $LASTEXITCODE
+        $trx = Get-ChildItem -Path $results -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($null -eq $trx) {
+            Write-Output '0 passed, 0 failed, 0 skipped'
+            throw "no test results were written (dotnet test exit code $testExit)"
+        }
+        # Counted from the results file itself, not from dotnet test's summary.
+        [xml]$doc = Get-Content $trx.FullName
+        $outcomes = @($doc.TestRun.Results.UnitTestResult | ForEach-Object { $_.outcome })
+        $passed = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
+        $failed = @($outcomes | Where-Object { $_ -in @('Failed', 'Error', 'Timeout', 'Aborted') }).Count
+        $skipped = @($outcomes | Where-Object { $_ -in @('NotExecuted', 'Inconclusive', 'Pending') }).Count
+        Write-Output "$passed passed, $failed failed, $skipped skipped"
+        if ($failed -gt 0 -or $testExit -ne 0 -or $passed -eq 0) { exit 1 }
+    }
+    'bench' {
+        Invoke-Dotnet run -c Release --project (Join-Path $root 'bench/AioProcessing.Bench') -- @Rest
+    }
+    'pack' {
+        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.sln') -c Release -o (Join-Path $artifacts 'packages')
+    }
+    'quickstart' {
+        Invoke-Dotnet run -c Release --project (Join-Path $root 'examples/Quickstart')
+    }
+}
