@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using Akka.Actor;
+
+namespace AioProcessing.Bench;
+
+/// <summary>
+/// Each metric of ../shared/bench/README.md that the library can measure today. Every figure is the median of
+/// several batches; the engine floor uses a plain Akka actor in a worker node, with no library code on its path.
+/// </summary>
+internal sealed class Metrics(AioContext context, bool quick, Report report) : IAsyncDisposable
+{
+    public static readonly IReadOnlyList<string> Names =
+    [
+        "engine_ask_roundtrip_us",
+        "engine_tell_msgs_per_s",
+        "process_start_join_ms",
+        "lock_roundtrip_local_async_us",
+        "event_wait_local_async_us",
+        "lock_roundtrip_worker_us",
+        "queue_roundtrip_us",
+        "queue_stream_items_per_s",
+    ];
+
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+    private EngineWorker? _engine;
+
+    private int Repeats => quick ? 3 : 5;
+
+    private int Scale => quick ? 5 : 1;
+
+    public async Task RunAsync(string name)
+    {
+        switch (name)
+        {
+            case "engine_ask_roundtrip_us":
+                var engine = await EngineAsync();
+                var n = 10_000 / Scale;
+                for (var i = 0; i < 500; i++)
+                {
+                    await engine.Echo.Ask<string>("ping", Bound);
+                }
+
+                await MedianAsync(name, "us", "akka-remote", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (var i = 0; i < n; i++)
+                    {
+                        await engine.Echo.Ask<string>("ping", Bound);
+                    }
+
+                    return sw.Elapsed.TotalMicroseconds / n;
+                });
+                break;
+            case "engine_tell_msgs_per_s":
+                var counter = (await EngineAsync()).Counter;
+                var m = 200_000 / Scale;
+                await MedianAsync(name, "msgs/s", "akka-remote", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    var done = counter.Ask<string>(-(long)m, Bound);
+                    for (var i = 0; i < m; i++)
+                    {
+                        counter.Tell(1L);
+                    }
+
+                    await done;
+                    return m / sw.Elapsed.TotalSeconds;
+                });
+                break;
+            case "process_start_join_ms":
+                await StartJoinOnceAsync(); // the coordinator's own first-use costs are not the child's
+                await MedianAsync(name, "ms", "AioProcessing", StartJoinOnceAsync, repeats: quick ? 3 : 7);
+                break;
+            case "lock_roundtrip_local_async_us":
+                var lck = new AioLock(context);
+                await MedianAsync(name, "us", "AioProcessing", () => PerOpAsync(20_000 / Scale, async () =>
+                {
+                    await lck.AcquireAsync();
+                    await lck.ReleaseAsync();
+                }));
+                break;
+            case "event_wait_local_async_us":
+                var ev = new AioEvent(context);
+                ev.Set();
+                await MedianAsync(name, "us", "AioProcessing", () => PerOpAsync(20_000 / Scale, () => ev.WaitAsync()));
+                break;
+            case "lock_roundtrip_worker_us":
+                var shared = new AioLock(context);
+                var figure = new AioQueue<double>(context: context);
+                var looper = new AioProcess(context, Targets.LockLoop, shared, 5_000 / Scale, Repeats, figure);
+                await looper.StartAsync();
+                report.Add(name, await figure.GetAsync(Bound), "us", "AioProcessing");
+                await looper.JoinAsync(Bound);
+                break;
+            case "queue_roundtrip_us":
+                var req = new AioQueue<int>(context: context);
+                var rep = new AioQueue<int>(context: context);
+                var per = 2_000 / Scale;
+                var pong = new AioProcess(context, Targets.Pong, req, rep, 1 + (per * Repeats));
+                await pong.StartAsync();
+                await req.PutAsync(-1);
+                await rep.GetAsync(Bound);
+                await MedianAsync(name, "us", "AioProcessing", () => PerOpAsync(per, async () =>
+                {
+                    await req.PutAsync(1);
+                    await rep.GetAsync(Bound);
+                }));
+                await pong.JoinAsync(Bound);
+                break;
+            case "queue_stream_items_per_s":
+                var items = new AioQueue<int>(context: context);
+                var acks = new AioQueue<int>(context: context);
+                var batch = 10_000 / Scale;
+                var consumer = new AioProcess(context, Targets.Consume, items, batch, Repeats, acks);
+                await consumer.StartAsync();
+                await MedianAsync(name, "items/s", "AioProcessing", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (var i = 0; i < batch; i++)
+                    {
+                        await items.PutAsync(i);
+                    }
+
+                    await acks.GetAsync(Bound);
+                    return batch / sw.Elapsed.TotalSeconds;
+                });
+                await consumer.JoinAsync(Bound);
+                break;
+            default:
+                throw new ArgumentException($"Unknown metric {name}.", nameof(name));
+        }
+    }
+
+    private static async Task<double> PerOpAsync(int n, Func<Task> op)
+    {
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            await op();
+        }
+
+        return sw.Elapsed.TotalMicroseconds / n;
+    }
+
+    private async Task<double> StartJoinOnceAsync()
+    {
+        var sw = Stopwatch.StartNew();
+        var p = new AioProcess(context, Targets.Empty);
+        await p.StartAsync();
+        await p.JoinAsync(Bound);
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private async Task MedianAsync(string metric, string unit, string impl, Func<Task<double>> batch, int? repeats = null)
+    {
+        var values = new List<double>();
+        for (var i = 0; i < (repeats ?? Repeats); i++)
+        {
+            values.Add(await batch());
+        }
+
+        values.Sort();
+        report.Add(metric, values[values.Count / 2], unit, impl);
+    }
+
+    private async Task<EngineWorker> EngineAsync()
+    {
+        if (_engine is not null)
+        {
+            return _engine;
+        }
+
+        var paths = new AioQueue<string>(context: context);
+        var stop = new AioEvent(context);
+        var host = new AioProcess(context, Targets.EngineHost, paths, stop);
+        await host.StartAsync();
+        var echo = context.ResolveActor(await paths.GetAsync(Bound));
+        var counter = context.ResolveActor(await paths.GetAsync(Bound));
+        return _engine = new EngineWorker(host, stop, echo, counter);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_engine is { } engine)
+        {
+            await engine.Stop.SetAsync();
+            await engine.Host.JoinAsync(Bound);
+            _engine = null;
+        }
+    }
+
+    private sealed record EngineWorker(AioProcess Host, AioEvent Stop, IActorRef Echo, IActorRef Counter);
+}
+
+/// <summary>What the benchmark's worker processes run.</summary>
+internal static class Targets
+{
+    public static void Empty()
+    {
+    }
+
+    /// <summary>Hosts plain Akka actors in the worker node: the engine's floor, no library code on the measured path.</summary>
+    public static void EngineHost(AioQueue<string> paths, AioEvent stop)
+    {
+        var system = AioContext.Default.System;
+        var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        var echo = system.ActorOf(Props.Create(() => new Echo()), "bench-echo");
+        var counter = system.ActorOf(Props.Create(() => new Counter()), "bench-counter");
+        paths.Put(echo.Path.ToSerializationFormatWithAddress(address));
+        paths.Put(counter.Path.ToSerializationFormatWithAddress(address));
+        stop.Wait(TimeSpan.FromMinutes(10));
+    }
+
+    public static void LockLoop(AioLock lck, int n, int repeats, AioQueue<double> figure)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            lck.Acquire();
+            lck.Release();
+        }
+
+        var batches = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < n; i++)
+            {
+                lck.Acquire();
+                lck.Release();
+            }
+
+            batches.Add(sw.Elapsed.TotalMicroseconds / n);
+        }
+
+        batches.Sort();
+        figure.Put(batches[batches.Count / 2]);
+    }
+
+    public static void Pong(AioQueue<int> req, AioQueue<int> rep, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            rep.Put(req.Get());
+        }
+    }
+
+    public static void Consume(AioQueue<int> items, int batch, int batches, AioQueue<int> acks)
+    {
+        for (var b = 0; b < batches; b++)
+        {
+            for (var i = 0; i < batch; i++)
+            {
+                items.Get();
+            }
+
+            acks.Put(b);
+        }
+    }
+
+    private sealed class Echo : ReceiveActor
+    {
+        public Echo() => ReceiveAny(m => Sender.Tell(m));
+    }
+
+    private sealed class Counter : ReceiveActor
+    {
+        private long _target;
+        private long _count;
+        private IActorRef _replyTo = ActorRefs.Nobody;
+
+        public Counter() =>
+            Receive<long>(m =>
+            {
+                if (m < 0)
+                {
+                    (_target, _count, _replyTo) = (-m, 0, Sender);
+                    return;
+                }
+
+                if (++_count == _target)
+                {
+                    _replyTo.Tell("done");
+                }
+            });
+    }
+}
