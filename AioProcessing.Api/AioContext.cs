@@ -21,6 +21,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private static AioContext? s_default;
 
     private readonly AioNode? _ownedNode;
+    private WarmNodes? _warmNodes;
     private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
     private int _disposed;
 
@@ -104,7 +105,20 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, config), secret, ct)
             .ConfigureAwait(false);
-        return new AioContext(node.System, node.Address, secret, options.Hocon, [AppContext.BaseDirectory], node);
+        var context = new AioContext(node.System, node.Address, secret, options.Hocon, [AppContext.BaseDirectory], node);
+        var warm = options.WarmNodes ?? context.Settings.WarmNodes;
+        if (warm < 0)
+        {
+            await context.DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentOutOfRangeException(nameof(options), warm, "WarmNodes (aio.node.warm-nodes) must be zero or more.");
+        }
+
+        if (warm > 0)
+        {
+            context._warmNodes = new WarmNodes(context, warm);
+        }
+
+        return context;
     }
 
     /// <summary>Ends this context's processes and, when it owns the coordinator, stops it.</summary>
@@ -124,6 +138,11 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
             {
                 s_default = null;
             }
+        }
+
+        if (_warmNodes is not null)
+        {
+            await _warmNodes.DisposeAsync().ConfigureAwait(false);
         }
 
         // As Python at exit: daemon children are ended at once, the others get a bounded chance to finish.
@@ -159,6 +178,20 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         }
 
         return context;
+    }
+
+    /// <summary>What a worker node launched for this context is handed on its standard input.</summary>
+    internal WorkerBootstrap BootstrapFor(string nodeId) =>
+        new(Address, nodeId, Secret, typeof(WorkerExecutor).AssemblyQualifiedName!, ProbeDirectories, Hocon);
+
+    /// <summary>The OS process ids of the warm nodes that have joined and wait idle now.</summary>
+    internal IReadOnlyList<int> ReadyWarmNodePids => _warmNodes?.ReadyPids ?? [];
+
+    /// <summary>Takes a warm node that has joined and waits idle, if the context keeps any.</summary>
+    internal bool TryTakeWarmNode(out WarmNode node)
+    {
+        node = null!;
+        return _warmNodes?.TryTake(out node) == true;
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

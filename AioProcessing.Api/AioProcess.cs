@@ -109,17 +109,12 @@ public sealed class AioProcess
         }
 
         _context.ThrowIfDisposed();
-        var nodeId = Guid.NewGuid().ToString("N");
+        // A warm node that already joined only needs its target; otherwise a new node is launched.
+        var warm = _context.TryTakeWarmNode(out var warmNode) ? warmNode : null;
+        var nodeId = warm?.NodeId ?? Guid.NewGuid().ToString("N");
         _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
         _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner)));
-        var bootstrap = new WorkerBootstrap(
-            _context.Address,
-            nodeId,
-            _context.Secret,
-            typeof(WorkerExecutor).AssemblyQualifiedName!,
-            _context.ProbeDirectories,
-            _context.Hocon);
-        _worker = WorkerLauncher.Launch(bootstrap);
+        _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
         _context.Track(this);
         _ = FinishWhenExitedAsync(_worker);
 

@@ -11,6 +11,7 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        StartupTrace.Mark("main");
         if (args is not ["--spawned"])
         {
             await Console.Error.WriteLineAsync("usage: dotnet exec AioProcessing.Node.dll --spawned   (bootstrap JSON on standard input)").ConfigureAwait(false);
@@ -31,6 +32,7 @@ internal static class Program
             return WorkerExitCodes.StartFailed;
         }
 
+        StartupTrace.Mark("bootstrap read");
         WatchParent();
         ProbeForAssemblies(bootstrap.ProbeDirectories);
         return await RunAsync(bootstrap).ConfigureAwait(false);
@@ -52,14 +54,17 @@ internal static class Program
             return WorkerExitCodes.StartFailed;
         }
 
+        StartupTrace.Mark("executor loaded");
         var coordinator = Address.Parse(bootstrap.Coordinator);
         var config = bootstrap.Config is null ? null : ConfigurationFactory.ParseString(bootstrap.Config);
         await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config)).ConfigureAwait(false);
+        StartupTrace.Mark("node started");
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout", TimeSpan.FromSeconds(5));
         var environment = new WorkerEnvironment(node.System, coordinator, bootstrap);
         node.System.ActorOf(WorkerNode.Props(environment, executor, exit, reportTimeout), WorkerNode.Name);
         var code = await exit.Task.ConfigureAwait(false);
+        StartupTrace.Mark("exit reported");
         // The report is acknowledged; a quick, bounded shutdown lets the coordinator see a clean disassociation.
         await node.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         Environment.Exit(code);

@@ -18,6 +18,8 @@ public sealed class NodeManager : ReceiveActor
 
     private readonly string _secret;
     private readonly Dictionary<string, NodeProtocol.ExpectWorker> _expected = [];
+    private readonly Dictionary<string, IActorRef> _warmExpected = [];
+    private readonly Dictionary<string, NodeProtocol.RegisterWorker> _idle = [];
     private readonly Dictionary<IActorRef, string> _workers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -25,10 +27,22 @@ public sealed class NodeManager : ReceiveActor
     public NodeManager(string secret)
     {
         _secret = secret;
-        Receive<NodeProtocol.ExpectWorker>(m => _expected[m.NodeId] = m);
-        Receive<NodeProtocol.ForgetWorker>(m => _expected.Remove(m.NodeId));
+        Receive<NodeProtocol.ExpectWorker>(OnExpect);
+        Receive<NodeProtocol.ExpectWarmWorker>(m => _warmExpected[m.NodeId] = m.Notify);
+        Receive<NodeProtocol.ForgetWorker>(m =>
+        {
+            _expected.Remove(m.NodeId);
+            _warmExpected.Remove(m.NodeId);
+            _idle.Remove(m.NodeId);
+        });
         Receive<NodeProtocol.RegisterWorker>(OnRegister);
-        Receive<Terminated>(m => _workers.Remove(m.ActorRef));
+        Receive<Terminated>(m =>
+        {
+            if (_workers.Remove(m.ActorRef, out var nodeId))
+            {
+                _idle.Remove(nodeId);
+            }
+        });
     }
 
     /// <summary>Props for the manager.</summary>
@@ -43,17 +57,47 @@ public sealed class NodeManager : ReceiveActor
             return;
         }
 
-        if (!_expected.Remove(m.NodeId, out var expect))
+        if (_expected.Remove(m.NodeId, out var expect))
+        {
+            Admit(m);
+            Hand(m, expect.Target);
+        }
+        else if (_warmExpected.Remove(m.NodeId, out var notify))
+        {
+            Admit(m);
+            _idle[m.NodeId] = m;
+            notify.Tell(new NodeProtocol.WorkerUp(m.NodeId, m.Pid, m.Worker));
+        }
+        else
         {
             _log.Warning("Refused worker node {0}: no process is waiting for it.", m.NodeId);
             m.Worker.Tell(new NodeProtocol.WorkerRejected("no process is waiting for node " + m.NodeId));
-            return;
         }
+    }
 
+    private void OnExpect(NodeProtocol.ExpectWorker m)
+    {
+        // A warm node that already waits idle gets its target at once; any other waits for its registration.
+        if (_idle.Remove(m.NodeId, out var idle))
+        {
+            Hand(idle, m.Target);
+        }
+        else
+        {
+            _expected[m.NodeId] = m;
+        }
+    }
+
+    private void Admit(NodeProtocol.RegisterWorker m)
+    {
         _workers[m.Worker] = m.NodeId;
         Context.Watch(m.Worker);
-        m.Worker.Tell(expect.Target);
-        expect.Target.Owner.Tell(new NodeProtocol.WorkerUp(m.NodeId, m.Pid, m.Worker));
+    }
+
+    private static void Hand(NodeProtocol.RegisterWorker worker, NodeProtocol.RunTarget target)
+    {
+        worker.Worker.Tell(target);
+        target.Owner.Tell(new NodeProtocol.WorkerUp(worker.NodeId, worker.Pid, worker.Worker));
     }
 
     private static bool CryptographicEquals(string a, string b) =>

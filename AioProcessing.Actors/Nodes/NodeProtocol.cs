@@ -15,6 +15,13 @@ public static class NodeProtocol
     /// <summary>Announces that node <paramref name="NodeId"/> is being launched and what it must run once it registers.</summary>
     public sealed record ExpectWorker(string NodeId, RunTarget Target) : IAioMessage;
 
+    /// <summary>
+    /// Announces a warm node: launched before any process needs it. Once it registers it waits idle, and
+    /// <paramref name="Notify"/> receives <see cref="WorkerUp"/>; a later <see cref="ExpectWorker"/> with its id hands
+    /// it a target at once.
+    /// </summary>
+    public sealed record ExpectWarmWorker(string NodeId, IActorRef Notify) : IAioMessage;
+
     /// <summary>Withdraws an <see cref="ExpectWorker"/> whose node never came up.</summary>
     public sealed record ForgetWorker(string NodeId) : IAioMessage;
 
@@ -38,6 +45,7 @@ public static class NodeProtocol
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<ExpectWorker>("ne", static (w, m) => { w.String(m.NodeId); WriteRun(w, m.Target); }, static r => new ExpectWorker(r.String()!, ReadRun(r)))
+        .Add<ExpectWarmWorker>("nw", static (w, m) => { w.String(m.NodeId); w.Actor(m.Notify); }, static r => new ExpectWarmWorker(r.String()!, r.Actor()))
         .Add<ForgetWorker>("nf", static (w, m) => w.String(m.NodeId), static r => new ForgetWorker(r.String()!))
         .Add<RegisterWorker>("nr", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.String(m.Secret); w.Actor(m.Worker); }, static r => new RegisterWorker(r.String()!, r.Int(), r.String()!, r.Actor()))
         .Add<WorkerRejected>("nj", static (w, m) => w.String(m.Reason), static r => new WorkerRejected(r.String()!))

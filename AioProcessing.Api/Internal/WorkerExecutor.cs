@@ -1,6 +1,7 @@
 using System.Reflection;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Node.Worker;
+using AioProcessing.Serialization;
 
 namespace AioProcessing.Internal;
 
@@ -11,12 +12,26 @@ namespace AioProcessing.Internal;
 /// </summary>
 public sealed class WorkerExecutor : ITargetExecutor
 {
+    private readonly Lock _attach = new();
+    private AioContext? _context;
+
+    /// <inheritdoc />
+    public void Prepare(WorkerEnvironment environment)
+    {
+        // Encoding and decoding one small call compiles the payload path before a real target needs it.
+        var context = Attach(environment);
+        Action<int, string, int[]> sample = Warm;
+        var call = context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
+        var (target, args) = context.Payloads.DeserializeCall(call);
+        target.DynamicInvoke(args);
+    }
+
     /// <inheritdoc />
     public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(run);
-        var context = AioContext.AttachWorker(environment);
+        var context = Attach(environment);
         try
         {
             var (target, args) = context.Payloads.DeserializeCall(run.Target);
@@ -41,6 +56,18 @@ public sealed class WorkerExecutor : ITargetExecutor
             // As Python does, the child prints its traceback to its stderr as well.
             Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
             return new TargetOutcome(1, new NodeProtocol.RemoteError(error.GetType().FullName ?? error.GetType().Name, error.Message, error.StackTrace ?? ""));
+        }
+    }
+
+    private static void Warm(int number, string text, int[] numbers)
+    {
+    }
+
+    private AioContext Attach(WorkerEnvironment environment)
+    {
+        lock (_attach)
+        {
+            return _context ??= AioContext.AttachWorker(environment);
         }
     }
 }

@@ -9,6 +9,13 @@ namespace AioProcessing.Node.Worker;
 /// </summary>
 public interface ITargetExecutor
 {
+    /// <summary>
+    /// Gets ready to run targets (binds to the coordinator, warms the decoding path) while the node's registration
+    /// is in flight, so a target that arrives later starts sooner. Runs on its own thread; may race with
+    /// <see cref="Run"/>, which must not depend on it having finished.
+    /// </summary>
+    void Prepare(WorkerEnvironment environment);
+
     /// <summary>Runs <paramref name="run"/>'s target to completion on the calling thread, which is dedicated to it.</summary>
     TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run);
 }

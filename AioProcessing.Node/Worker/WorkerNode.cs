@@ -51,6 +51,22 @@ public sealed class WorkerNode : ReceiveActor
     {
         var manager = Context.ActorSelection(_environment.Coordinator + NodeManager.Path);
         manager.Tell(new NodeProtocol.RegisterWorker(_environment.Bootstrap.NodeId, Environment.ProcessId, _environment.Bootstrap.Secret, Self));
+        // The first association takes a while; use it to get the executor ready.
+        var (environment, executor, log) = (_environment, _executor, _log);
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                executor.Prepare(environment);
+                StartupTrace.Mark("executor prepared");
+            }
+#pragma warning disable CA1031 // Preparing is an optimisation; Run reports any real problem.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                log.Warning("Preparing the target executor failed: {0}", ex.Message);
+            }
+        });
     }
 
     private void OnRun(NodeProtocol.RunTarget run)
@@ -62,6 +78,7 @@ public sealed class WorkerNode : ReceiveActor
         }
 
         _running = true;
+        StartupTrace.Mark("target received");
         // The coordinator's node manager handed us the target: from now on its death means ours.
         Context.Watch(Sender);
         var thread = new Thread(() => RunTarget(run)) { Name = "aio-target", IsBackground = true };
@@ -71,6 +88,7 @@ public sealed class WorkerNode : ReceiveActor
     private void RunTarget(NodeProtocol.RunTarget run)
     {
         TargetOutcome outcome;
+        StartupTrace.Mark("target thread started");
         try
         {
             outcome = _executor.Run(_environment, run);
@@ -82,6 +100,7 @@ public sealed class WorkerNode : ReceiveActor
             outcome = new TargetOutcome(1, new NodeProtocol.RemoteError(ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace ?? ""));
         }
 
+        StartupTrace.Mark("target returned");
         try
         {
             run.Owner.Ask<WaitProtocol.Ack>(new NodeProtocol.TargetExited(run.NodeId, outcome.ExitCode, outcome.Error), _reportTimeout)

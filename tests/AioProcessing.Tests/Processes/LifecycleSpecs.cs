@@ -50,6 +50,49 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Start_takes_over_a_warm_node_and_the_pool_replaces_it()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 1 });
+        var warmPid = await WaitForWarmNodeAsync(context);
+
+        var pids = new AioQueue<int>(context: context);
+        var p = new AioProcess(context, ReportPid, pids);
+        await p.StartAsync();
+        Assert.Equal(warmPid, p.Pid);
+        Assert.Equal(warmPid, await pids.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+
+        var replacement = await WaitForWarmNodeAsync(context);
+        Assert.NotEqual(warmPid, replacement);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Disposing_a_context_kills_its_idle_warm_nodes()
+    {
+        var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 2 });
+        int[] pids;
+        try
+        {
+            await WaitForWarmNodeAsync(context, count: 2);
+            pids = [.. context.ReadyWarmNodePids];
+        }
+        finally
+        {
+            await context.DisposeAsync();
+        }
+
+        Assert.Equal(2, pids.Length);
+        Assert.All(pids, pid => Assert.False(ProcessExists(pid)));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_negative_warm_node_count_is_refused()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => AioContext.StartAsync(new AioContextOptions { WarmNodes = -1 }));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_node_that_does_not_join_in_time_makes_start_throw_and_is_killed()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.start-timeout = 20ms" });
@@ -117,6 +160,20 @@ public sealed class LifecycleSpecs
             return false;
         }
     }
+
+    private static async Task<int> WaitForWarmNodeAsync(AioContext context, int count = 1)
+    {
+        var waited = Stopwatch.StartNew();
+        while (context.ReadyWarmNodePids.Count < count)
+        {
+            Assert.True(waited.Elapsed < Bounds.Remote, "no warm node joined in time");
+            await Task.Delay(20);
+        }
+
+        return context.ReadyWarmNodePids[0];
+    }
+
+    private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
 
     private static void SleepLong() => Thread.Sleep(TimeSpan.FromMinutes(2));
 
