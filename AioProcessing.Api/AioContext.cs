@@ -105,7 +105,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, config), secret, ct)
             .ConfigureAwait(false);
-        var context = new AioContext(node.System, node.Address, secret, options.Hocon, [AppContext.BaseDirectory], node);
+        var context = new AioContext(node.System, node.Address, secret, options.Hocon, ProbeDirectoriesOf(), node);
         var warm = options.WarmNodes ?? context.Settings.WarmNodes;
         if (warm < 0)
         {
@@ -179,6 +179,12 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         return context;
     }
+
+    // A worker resolves what its own folder lacks (this library, the application's assemblies) from these.
+    private static string[] ProbeDirectoriesOf() =>
+        [.. new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(AioContext).Assembly.Location)! }
+            .Select(Path.GetFullPath)
+            .Distinct(StringComparer.Ordinal)];
 
     /// <summary>What a worker node launched for this context is handed on its standard input.</summary>
     internal WorkerBootstrap BootstrapFor(string nodeId) =>

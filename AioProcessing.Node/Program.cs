@@ -18,11 +18,13 @@ internal static class Program
             return 2;
         }
 
+        // Standard input as a plain stream: System.Console's reader would set up terminal handling we do not need.
+        var stdin = new StreamReader(Console.OpenStandardInput(), System.Text.Encoding.UTF8);
         WorkerBootstrap bootstrap;
         try
         {
-            var line = await Console.In.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidDataException("no bootstrap line on standard input");
-            bootstrap = WorkerBootstrap.FromJsonLine(line);
+            var line = await stdin.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidDataException("no bootstrap line on standard input");
+            bootstrap = WorkerBootstrap.FromLine(line);
         }
 #pragma warning disable CA1031 // Any failure to read the bootstrap ends the worker with a message.
         catch (Exception ex)
@@ -33,7 +35,7 @@ internal static class Program
         }
 
         StartupTrace.Mark("bootstrap read");
-        WatchParent();
+        WatchParent(stdin);
         ProbeForAssemblies(bootstrap.ProbeDirectories);
         return await RunAsync(bootstrap).ConfigureAwait(false);
     }
@@ -72,13 +74,13 @@ internal static class Program
     }
 
     // The parent keeps our standard input open for our whole life; end of input means it is gone, however it died.
-    private static void WatchParent()
+    private static void WatchParent(StreamReader stdin)
     {
         var thread = new Thread(() =>
         {
             try
             {
-                while (Console.In.ReadLine() is not null)
+                while (stdin.ReadLine() is not null)
                 {
                 }
             }

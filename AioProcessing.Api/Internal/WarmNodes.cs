@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Akka.Actor;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Node.Worker;
+using Akka.Actor;
 
 namespace AioProcessing.Internal;
 

@@ -1,10 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text;
 
 namespace AioProcessing.Node.Worker;
 
 /// <summary>
-/// What a spawned worker node needs to join its coordinator. The parent writes it as one JSON line to the worker's
+/// What a spawned worker node needs to join its coordinator. The parent writes it as one line to the worker's
 /// standard input, so the secret never appears on a command line (visible to every user of the machine).
 /// </summary>
 /// <param name="Coordinator">The coordinator's address, e.g. <c>akka.tcp://aio@127.0.0.1:41234</c>.</param>
@@ -15,15 +14,24 @@ namespace AioProcessing.Node.Worker;
 /// <param name="Config">HOCON the coordinator was started with, layered over the defaults, or null.</param>
 public sealed record WorkerBootstrap(string Coordinator, string NodeId, string Secret, string ExecutorType, IReadOnlyList<string> ProbeDirectories, string? Config)
 {
-    /// <summary>Encodes the bootstrap as a single line of JSON.</summary>
-    public string ToJsonLine() => JsonSerializer.Serialize(this, BootstrapJson.Default.WorkerBootstrap);
+    /// <summary>
+    /// Encodes the bootstrap as one line: fields separated by tabs, each UTF-8 then base64 (so no field can hold a
+    /// separator), probe directories joined by a newline before encoding. Cheaper to read at start-up than JSON.
+    /// </summary>
+    public string ToLine() => string.Join('\t', new[] { Coordinator, NodeId, Secret, ExecutorType, string.Join('\n', ProbeDirectories), Config ?? "" }
+        .Select(f => Convert.ToBase64String(Encoding.UTF8.GetBytes(f))));
 
-    /// <summary>Decodes a line written by <see cref="ToJsonLine"/>.</summary>
-    public static WorkerBootstrap FromJsonLine(string line) =>
-        JsonSerializer.Deserialize(line, BootstrapJson.Default.WorkerBootstrap)
-        ?? throw new InvalidDataException("The worker bootstrap line is empty.");
+    /// <summary>Decodes a line written by <see cref="ToLine"/>.</summary>
+    /// <exception cref="InvalidDataException">The line does not hold the six fields.</exception>
+    public static WorkerBootstrap FromLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var fields = line.Split('\t').Select(f => Encoding.UTF8.GetString(Convert.FromBase64String(f))).ToArray();
+        if (fields.Length != 6)
+        {
+            throw new InvalidDataException($"The worker bootstrap line has {fields.Length} fields, not 6.");
+        }
+
+        return new WorkerBootstrap(fields[0], fields[1], fields[2], fields[3], fields[4].Split('\n', StringSplitOptions.RemoveEmptyEntries), fields[5].Length == 0 ? null : fields[5]);
+    }
 }
-
-/// <summary>Source-generated JSON for <see cref="WorkerBootstrap"/>: no reflection on the start-up path.</summary>
-[JsonSerializable(typeof(WorkerBootstrap))]
-internal sealed partial class BootstrapJson : JsonSerializerContext;

@@ -12,13 +12,17 @@ namespace AioProcessing.Node.Worker;
 public static class WorkerLauncher
 {
     private static readonly Lazy<string> DotnetHost = new(FindDotnetHost);
-    private static readonly Lazy<string> RuntimeConfig = new(FindOrWriteRuntimeConfig);
+    private static readonly Lazy<(string Dll, string RuntimeConfig, string? DepsFile)> NodeProgram = new(FindNodeProgram);
 
-    /// <summary>Launches a worker and hands it <paramref name="bootstrap"/> on its standard input.</summary>
+    /// <summary>
+    /// Launches a worker and hands it <paramref name="bootstrap"/> on its standard input. The node program is the
+    /// ReadyToRun copy in <see cref="ReadyToRunFolder"/> when the build made one (set <c>AIO_NODE_READY_TO_RUN=0</c>
+    /// to use the JIT-compiled one beside this assembly instead).
+    /// </summary>
     public static WorkerProcess Launch(WorkerBootstrap bootstrap)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
-        var nodeDll = typeof(WorkerLauncher).Assembly.Location;
+        var (nodeDll, runtimeConfig, depsFile) = NodeProgram.Value;
         var start = new ProcessStartInfo(DotnetHost.Value)
         {
             UseShellExecute = false,
@@ -30,11 +34,11 @@ public static class WorkerLauncher
         };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add("--runtimeconfig");
-        start.ArgumentList.Add(RuntimeConfig.Value);
-        if (ApplicationDepsFile() is { } deps)
+        start.ArgumentList.Add(runtimeConfig);
+        if (depsFile is not null)
         {
             start.ArgumentList.Add("--depsfile");
-            start.ArgumentList.Add(deps);
+            start.ArgumentList.Add(depsFile);
         }
 
         start.ArgumentList.Add(nodeDll);
@@ -45,6 +49,23 @@ public static class WorkerLauncher
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         return new WorkerProcess(process, bootstrap);
+    }
+
+    /// <summary>The folder of the ReadyToRun-compiled node that the build puts beside the application, if any.</summary>
+    public static string ReadyToRunFolder => Path.Combine(Path.GetDirectoryName(typeof(WorkerLauncher).Assembly.Location)!, "aio-node");
+
+    // Prefer the ReadyToRun copy in aio-node/ (its own deps.json; the application's folder is probed for the rest);
+    // otherwise this very assembly, resolving through the application's deps.json.
+    private static (string Dll, string RuntimeConfig, string? DepsFile) FindNodeProgram()
+    {
+        var r2r = Path.Combine(ReadyToRunFolder, "AioProcessing.Node.dll");
+        var r2rConfig = Path.ChangeExtension(r2r, ".runtimeconfig.json");
+        if (File.Exists(r2r) && File.Exists(r2rConfig) && Environment.GetEnvironmentVariable("AIO_NODE_READY_TO_RUN") != "0")
+        {
+            return (r2r, r2rConfig, null);
+        }
+
+        return (typeof(WorkerLauncher).Assembly.Location, FindOrWriteRuntimeConfig(), ApplicationDepsFile());
     }
 
     // The application's deps.json lists every assembly it resolves, this node included when it references the API.
@@ -118,7 +139,7 @@ public sealed class WorkerProcess : IDisposable
         _stderrPump = Task.Run(PumpStderrAsync);
         try
         {
-            process.StandardInput.WriteLine(bootstrap.ToJsonLine());
+            process.StandardInput.WriteLine(bootstrap.ToLine());
             process.StandardInput.Flush();
         }
         catch (IOException)
