@@ -9,31 +9,21 @@ namespace AioProcessing;
 /// An event flag shared by every process of a coordinator, as Python's <c>multiprocessing.Event</c> /
 /// <c>aioprocessing.AioEvent</c>.
 /// </summary>
-public sealed class AioEvent : IAioFacade<AioEvent>
+public sealed class AioEvent : AioPrimitive, IAioFacade<AioEvent>
 {
     /// <summary>Creates a new, cleared event in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
     public AioEvent(AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Event)
     {
-        Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(PrimitiveHost.Kind.Event);
     }
 
     private AioEvent(AioContext context, IActorRef actor)
+        : base(context, actor)
     {
-        Context = context;
-        Actor = actor;
     }
-
-    AioContext IAioFacade.Context => Context;
-
-    IActorRef IAioFacade.Actor => Actor;
 
     /// <summary>Whether the flag is set (one round trip to the coordinator).</summary>
     public bool IsSet => Blocking.Wait(IsSetAsync());
-
-    internal AioContext Context { get; }
-
-    internal IActorRef Actor { get; }
 
     /// <summary>Whether the flag is set.</summary>
     public async Task<bool> IsSetAsync(CancellationToken ct = default) =>

@@ -10,28 +10,18 @@ namespace AioProcessing;
 /// <c>aioprocessing.AioLock</c>: not reentrant, releasable by any process, waiters served first come, first served.
 /// Pass it to an <see cref="AioProcess"/> and the child gets a facade bound to the same lock.
 /// </summary>
-public sealed class AioLock : IAioFacade<AioLock>
+public sealed class AioLock : AioPrimitive, IAioFacade<AioLock>
 {
     /// <summary>Creates a new, unheld lock in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
     public AioLock(AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Lock)
     {
-        Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(PrimitiveHost.Kind.Lock);
     }
 
     private AioLock(AioContext context, IActorRef actor)
+        : base(context, actor)
     {
-        Context = context;
-        Actor = actor;
     }
-
-    AioContext IAioFacade.Context => Context;
-
-    IActorRef IAioFacade.Actor => Actor;
-
-    internal AioContext Context { get; }
-
-    internal IActorRef Actor { get; }
 
     /// <summary>Takes the lock. Returns false when <paramref name="block"/> is false and the lock is held, or when <paramref name="timeout"/> elapses.</summary>
     /// <param name="block">False: take the lock only if it is free now (the timeout is then ignored, as in Python).</param>

@@ -11,7 +11,7 @@ namespace AioProcessing;
 /// <see cref="Put"/>) and decoded when got.
 /// </summary>
 /// <typeparam name="T">The item type; <c>int?</c> lets <c>null</c> serve as a sentinel, as <c>None</c> does in Python.</typeparam>
-public sealed class AioQueue<T> : IAioFacade<AioQueue<T>>
+public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
 {
     private volatile bool _closed;
 
@@ -19,20 +19,14 @@ public sealed class AioQueue<T> : IAioFacade<AioQueue<T>>
     /// <param name="maxsize">The most items it holds; 0 or less is unbounded. Putters wait while it is full.</param>
     /// <param name="context">The coordinator to create it in.</param>
     public AioQueue(int maxsize = 0, AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Queue, maxsize)
     {
-        Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(PrimitiveHost.Kind.Queue, maxsize);
     }
 
     private AioQueue(AioContext context, IActorRef actor)
+        : base(context, actor)
     {
-        Context = context;
-        Actor = actor;
     }
-
-    AioContext IAioFacade.Context => Context;
-
-    IActorRef IAioFacade.Actor => Actor;
 
     /// <summary>The number of items in the queue now (Python's <c>qsize()</c>).</summary>
     public int Count => Blocking.Wait(CountAsync());
@@ -49,10 +43,6 @@ public sealed class AioQueue<T> : IAioFacade<AioQueue<T>>
             return reply.MaxSize > 0 && reply.Count >= reply.MaxSize;
         }
     }
-
-    internal AioContext Context { get; }
-
-    internal IActorRef Actor { get; }
 
     /// <summary>The number of items in the queue now.</summary>
     public async Task<int> CountAsync(CancellationToken ct = default) =>

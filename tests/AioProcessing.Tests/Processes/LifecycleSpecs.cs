@@ -26,7 +26,7 @@ public sealed class LifecycleSpecs
 
         Assert.False(p.IsAlive);
         Assert.Equal(-9, p.ExitCode);
-        Assert.False(ProcessExists(p.Pid!.Value));
+        Assert.False(OsProcesses.Exists(p.Pid!.Value));
     }
 
     [Fact(Timeout = Bounds.Spec)]
@@ -83,7 +83,7 @@ public sealed class LifecycleSpecs
         }
 
         Assert.Equal(2, pids.Length);
-        Assert.All(pids, pid => Assert.False(ProcessExists(pid)));
+        Assert.All(pids, pid => Assert.False(OsProcesses.Exists(pid)));
     }
 
     [Fact(Timeout = Bounds.Spec)]
@@ -121,7 +121,7 @@ public sealed class LifecycleSpecs
             Assert.NotNull(line);
             Assert.StartsWith("WORKER ", line, StringComparison.Ordinal);
             workerPid = int.Parse(line["WORKER ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(ProcessExists(workerPid));
+            Assert.True(OsProcesses.Exists(workerPid));
         }
         finally
         {
@@ -130,34 +130,21 @@ public sealed class LifecycleSpecs
         }
 
         var deadline = Stopwatch.StartNew();
-        while (ProcessExists(workerPid) && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        while (OsProcesses.Exists(workerPid) && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(50);
         }
 
         try
         {
-            Assert.False(ProcessExists(workerPid), "the worker outlived its coordinator by 10 s");
+            Assert.False(OsProcesses.Exists(workerPid), "the worker outlived its coordinator by 10 s");
         }
         finally
         {
-            if (ProcessExists(workerPid))
+            if (OsProcesses.Exists(workerPid))
             {
                 Process.GetProcessById(workerPid).Kill();
             }
-        }
-    }
-
-    private static bool ProcessExists(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

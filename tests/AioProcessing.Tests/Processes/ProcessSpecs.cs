@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AioProcessing.Tests.Support;
 using Xunit;
 
@@ -59,7 +58,7 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
         Assert.True(await terminated.JoinAsync(Bounds.Remote));
         Assert.Equal(-9, killed.ExitCode);
         Assert.Equal(-15, terminated.ExitCode);
-        Assert.False(ProcessExists(killed.Pid!.Value));
+        Assert.False(OsProcesses.Exists(killed.Pid!.Value));
     }
 
     [Fact(Timeout = Bounds.Spec)]
@@ -156,19 +155,6 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
         await gate.SetAsync();
         Assert.True(await p.JoinAsync(Bounds.Remote));
         Assert.Equal(0, p.ExitCode);
-    }
-
-    private static bool ProcessExists(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);

@@ -1,0 +1,34 @@
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Serialization;
+using Akka.Actor;
+
+namespace AioProcessing;
+
+/// <summary>
+/// A facade on one primitive actor in a coordinator. Constructing a primitive creates its actor; sending one to
+/// another process (as an argument, a captured variable or a queue item) sends a reference to the same actor.
+/// </summary>
+public abstract class AioPrimitive : IAioFacade
+{
+    /// <summary>Creates the primitive's actor in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
+    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0)
+    {
+        Context = context ?? AioContext.Default;
+        Actor = Context.CreatePrimitive(kind, argument);
+    }
+
+    /// <summary>Binds to an existing actor: how a received facade is rebuilt in the receiving process.</summary>
+    private protected AioPrimitive(AioContext context, IActorRef actor)
+    {
+        Context = context;
+        Actor = actor;
+    }
+
+    AioContext IAioFacade.Context => Context;
+
+    IActorRef IAioFacade.Actor => Actor;
+
+    internal AioContext Context { get; }
+
+    internal IActorRef Actor { get; }
+}
