@@ -130,6 +130,21 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_child_can_start_and_join_a_grandchild_that_uses_the_same_coordinator()
+    {
+        var pids = new AioQueue<int>(context: _context);
+        var p = new AioProcess(_context, StartGrandchild, pids);
+        await p.StartAsync();
+        var grandchild = await pids.GetAsync(Bounds.Remote);
+        var child = await pids.GetAsync(Bounds.Remote);
+        Assert.Equal(p.Pid, child);
+        Assert.NotEqual(child, grandchild);
+        Assert.NotEqual(Environment.ProcessId, grandchild);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task An_async_target_is_awaited_before_the_process_exits()
     {
         var done = new AioEvent(_context);
@@ -158,6 +173,18 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
+
+    private static void StartGrandchild(AioQueue<int> pids)
+    {
+        var grandchild = new AioProcess(ReportPid, pids);
+        grandchild.Start();
+        if (!grandchild.Join(TimeSpan.FromSeconds(60)) || grandchild.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the grandchild ended with {grandchild.ExitCode}: {grandchild.Exception}");
+        }
+
+        pids.Put(Environment.ProcessId);
+    }
 
     private static void Throw(string message) => throw new InvalidOperationException(message);
 
