@@ -5,3 +5,17 @@ namespace AioProcessing.Actors;
 /// <see cref="Serialization.ControlMessageSerializer"/>, so no protocol message ever falls back to JSON.
 /// </summary>
 public interface IAioMessage;
+
+/// <summary>An answer to the request with the same <see cref="RequestId"/>: what the caller's pending call completes with.</summary>
+public interface IAioReply : IAioMessage
+{
+    /// <summary>The id the request carried.</summary>
+    long RequestId { get; }
+}
+
+/// <summary>A request answered by an <see cref="IAioReply"/> with the same <see cref="RequestId"/>.</summary>
+public interface IAioRequest : IAioMessage
+{
+    /// <summary>The id, chosen by the caller, that the answer will carry.</summary>
+    long RequestId { get; }
+}

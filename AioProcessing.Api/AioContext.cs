@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using AioProcessing.Actors.Client;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Node.Hosting;
@@ -23,6 +24,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private readonly AioNode? _ownedNode;
     private WarmNodes? _warmNodes;
     private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
+    private readonly ConcurrentDictionary<IActorRef, int> _grants = new();
     private int _disposed;
 
     private AioContext(ActorSystem system, Address coordinator, string secret, string? hocon, IReadOnlyList<string> probeDirectories, AioNode? ownedNode)
@@ -36,6 +38,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         LocalAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         Settings = AioSettings.From(system.Settings.Config);
         Payloads = new PayloadSerializer(this, Settings.MaxPayloadBytes);
+        Inbox = new ReplyInbox((ExtendedActorSystem)system);
         NodeManager = ResolveActor(coordinator + Actors.Nodes.NodeManager.Path);
         PrimitiveHost = ResolveActor(coordinator + Actors.Primitives.PrimitiveHost.Path);
     }
@@ -52,7 +55,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
             {
                 if (s_default is null)
                 {
-                    s_default = Blocking.Wait(StartAsync());
+                    s_default = Blocking.Wait(() => StartAsync());
                     AppDomain.CurrentDomain.ProcessExit += static (_, _) => s_default?.Dispose();
                 }
 
@@ -86,6 +89,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     internal IActorRef NodeManager { get; }
 
     internal IActorRef PrimitiveHost { get; }
+
+    /// <summary>Where every answer to this context's requests arrives.</summary>
+    internal ReplyInbox Inbox { get; }
 
     /// <summary>Starts a coordinator in this process.</summary>
     /// <exception cref="ArgumentException">The options' HOCON does not parse.</exception>
@@ -122,7 +128,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Ends this context's processes and, when it owns the coordinator, stops it.</summary>
-    public void Dispose() => Blocking.Wait(DisposeAsync().AsTask());
+    public void Dispose() => Blocking.Wait(() => DisposeAsync().AsTask());
 
     /// <inheritdoc cref="Dispose"/>
     public async ValueTask DisposeAsync()
@@ -161,6 +167,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         }
 
         await Task.WhenAll(processes.Select(p => p.ExitedAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+        Inbox.Dispose();
         if (_ownedNode is not null)
         {
             await _ownedNode.DisposeAsync().ConfigureAwait(false);
@@ -202,22 +209,37 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>Creates a primitive actor in the coordinator: directly when it runs here, else through its primitive host.</summary>
+    /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
     internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0)
     {
         ThrowIfDisposed();
-        if (IsCoordinator)
-        {
-            return System.ActorOf(Actors.Primitives.PrimitiveHost.PropsFor(kind, argument));
-        }
-
-        var created = Blocking.Wait(Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(kind, argument), CancellationToken.None));
+        var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument), CancellationToken.None));
         return created.Actor;
     }
 
     internal IActorRef ResolveActor(string path) => ((ExtendedActorSystem)System).Provider.ResolveActorRef(path);
 
     internal string PathOf(IActorRef actor) => actor.Path.ToSerializationFormatWithAddress(LocalAddress);
+
+    /// <summary>Notes that this process was granted <paramref name="actor"/>'s lock (or a permit of it).</summary>
+    internal void NoteGrant(IActorRef actor) => _grants.AddOrUpdate(actor, 1, static (_, n) => n + 1);
+
+    /// <summary>
+    /// Takes back one grant this process noted for <paramref name="actor"/>; false when it holds none. A release
+    /// of something this process holds cannot fail, so it needs no answer (and no round trip).
+    /// </summary>
+    internal bool TryTakeGrant(IActorRef actor)
+    {
+        while (_grants.TryGetValue(actor, out var held) && held > 0)
+        {
+            if (_grants.TryUpdate(actor, held - 1, held))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal void Track(AioProcess process) => _processes.TryAdd(process, 0);
 

@@ -23,35 +23,34 @@ public sealed class AioEvent : AioPrimitive, IAioFacade<AioEvent>
     }
 
     /// <summary>Whether the flag is set (one round trip to the coordinator).</summary>
-    public bool IsSet => Blocking.Wait(IsSetAsync());
+    public bool IsSet => Blocking.Wait(() => IsSetAsync());
 
     /// <summary>Whether the flag is set.</summary>
     public async Task<bool> IsSetAsync(CancellationToken ct = default) =>
-        (await Requests.AskAsync<EventActor.State>(Context, Actor, EventActor.Query.Instance, ct).ConfigureAwait(false)).IsSet;
+        (await Requests.AskAsync<EventActor.State>(Context, Actor, new EventActor.Query(Requests.NextId()), ct).ConfigureAwait(false)).IsSet;
 
     /// <summary>Sets the flag and wakes every waiter; returns once the coordinator applied it.</summary>
-    public void Set() => Blocking.Wait(SetAsync());
+    public void Set() => Blocking.Wait(() => SetAsync());
 
     /// <inheritdoc cref="Set"/>
-    public Task SetAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, EventActor.Set.Instance, ct);
+    public Task SetAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new EventActor.Set(Requests.NextId()), ct);
 
     /// <summary>Clears the flag; returns once the coordinator applied it.</summary>
-    public void Clear() => Blocking.Wait(ClearAsync());
+    public void Clear() => Blocking.Wait(() => ClearAsync());
 
     /// <inheritdoc cref="Clear"/>
-    public Task ClearAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, EventActor.Clear.Instance, ct);
+    public Task ClearAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new EventActor.Clear(Requests.NextId()), ct);
 
     /// <summary>Waits until the flag is set; false when <paramref name="timeout"/> elapses first.</summary>
     /// <param name="timeout">How long to wait; null waits without limit.</param>
     /// <param name="ct">Withdraws the wait at the coordinator and throws <see cref="OperationCanceledException"/>.</param>
-    public bool Wait(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(WaitAsync(timeout, ct));
+    public bool Wait(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => WaitAsync(timeout, ct));
 
     /// <inheritdoc cref="Wait"/>
     public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var id = Requests.NextId();
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new EventActor.Wait(id, timeoutMs), timeoutMs, id, ct).ConfigureAwait(false);
+        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new EventActor.Wait(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         return Requests.Granted(result.Outcome, ct);
     }
 

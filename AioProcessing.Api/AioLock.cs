@@ -28,7 +28,7 @@ public sealed class AioLock : AioPrimitive, IAioFacade<AioLock>
     /// <param name="timeout">How long to wait; null waits without limit.</param>
     /// <param name="ct">Withdraws the wait at the coordinator and throws <see cref="OperationCanceledException"/>.</param>
     public bool Acquire(bool block = true, TimeSpan? timeout = null, CancellationToken ct = default) =>
-        Blocking.Wait(AcquireCoreAsync(block ? timeout : TimeSpan.Zero, ct));
+        Blocking.Wait(() => AcquireCoreAsync(block ? timeout : TimeSpan.Zero, ct));
 
     /// <summary>Takes the lock; false when <paramref name="timeout"/> elapses first.</summary>
     /// <param name="timeout">How long to wait; null waits without limit, zero only tries.</param>
@@ -37,15 +37,28 @@ public sealed class AioLock : AioPrimitive, IAioFacade<AioLock>
 
     /// <summary>Releases the lock.</summary>
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
-    public void Release() => Blocking.Wait(ReleaseAsync());
+    public void Release() => Blocking.Wait(ReleaseAsync);
 
-    /// <summary>Releases the lock.</summary>
+    /// <summary>
+    /// Releases the lock. When this process took it, the release is sent without waiting for an answer: it cannot
+    /// fail, and messages to the lock stay in order, so this process's next acquire comes after it.
+    /// </summary>
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
-    public Task ReleaseAsync() => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, LockActor.Release.Instance, CancellationToken.None);
+    public Task ReleaseAsync()
+    {
+        if (Context.TryTakeGrant(Actor))
+        {
+            Context.ThrowIfDisposed();
+            Actor.Tell(new LockActor.Release(WaitProtocol.NoReply), Context.Inbox);
+            return Task.CompletedTask;
+        }
+
+        return Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new LockActor.Release(Requests.NextId()), CancellationToken.None);
+    }
 
     /// <summary>Takes the lock and returns a handle that releases it once when disposed: <c>using (lck.Lock()) { ... }</c>.</summary>
     /// <exception cref="TimeoutException"><paramref name="timeout"/> elapsed before the lock was free.</exception>
-    public LockHandle Lock(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(LockAsync(timeout, ct));
+    public LockHandle Lock(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => LockAsync(timeout, ct));
 
     /// <summary>Takes the lock and returns a handle that releases it once when disposed: <c>await using (await lck.LockAsync()) { ... }</c>.</summary>
     /// <exception cref="TimeoutException"><paramref name="timeout"/> elapsed before the lock was free.</exception>
@@ -64,9 +77,14 @@ public sealed class AioLock : AioPrimitive, IAioFacade<AioLock>
     private async Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var id = Requests.NextId();
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new LockActor.Acquire(id, timeoutMs), timeoutMs, id, ct).ConfigureAwait(false);
-        return Requests.Granted(result.Outcome, ct);
+        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new LockActor.Acquire(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        if (!Requests.Granted(result.Outcome, ct))
+        {
+            return false;
+        }
+
+        Context.NoteGrant(Actor);
+        return true;
     }
 }
 
@@ -82,7 +100,7 @@ public sealed class LockHandle : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _release, null) is { } release)
         {
-            Blocking.Wait(release());
+            Blocking.Wait(release);
         }
     }
 

@@ -97,7 +97,7 @@ public sealed class AioProcess
     /// <exception cref="InvalidOperationException">The process was already started.</exception>
     /// <exception cref="TimeoutException">The node did not join within <c>aio.node.start-timeout</c>; the message holds its stderr.</exception>
     /// <exception cref="AioProcessStartException">The node exited before it joined; the message holds its stderr.</exception>
-    public void Start() => Blocking.Wait(StartAsync());
+    public void Start() => Blocking.Wait(() => StartAsync());
 
     /// <inheritdoc cref="Start"/>
     /// <param name="ct">Abandons the start: the node is killed and <see cref="OperationCanceledException"/> thrown.</param>
@@ -144,7 +144,7 @@ public sealed class AioProcess
     /// <param name="timeout">How long to wait; null waits without limit.</param>
     /// <param name="ct">Stops waiting (the process goes on) and throws <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
-    public bool Join(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(JoinAsync(timeout, ct));
+    public bool Join(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => JoinAsync(timeout, ct));
 
     /// <inheritdoc cref="Join"/>
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)

@@ -29,7 +29,7 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     }
 
     /// <summary>The number of items in the queue now (Python's <c>qsize()</c>).</summary>
-    public int Count => Blocking.Wait(CountAsync());
+    public int Count => Blocking.Wait(() => CountAsync());
 
     /// <summary>Whether the queue holds no item now.</summary>
     public bool IsEmpty => Count == 0;
@@ -39,14 +39,14 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     {
         get
         {
-            var reply = Blocking.Wait(Requests.AskAsync<QueueActor.CountReply>(Context, Actor, QueueActor.CountQuery.Instance, CancellationToken.None));
+            var reply = Blocking.Wait(() => Requests.AskAsync<QueueActor.CountReply>(Context, Actor, new QueueActor.CountQuery(Requests.NextId()), CancellationToken.None));
             return reply.MaxSize > 0 && reply.Count >= reply.MaxSize;
         }
     }
 
     /// <summary>The number of items in the queue now.</summary>
     public async Task<int> CountAsync(CancellationToken ct = default) =>
-        (await Requests.AskAsync<QueueActor.CountReply>(Context, Actor, QueueActor.CountQuery.Instance, ct).ConfigureAwait(false)).Count;
+        (await Requests.AskAsync<QueueActor.CountReply>(Context, Actor, new QueueActor.CountQuery(Requests.NextId()), ct).ConfigureAwait(false)).Count;
 
     /// <summary>Puts <paramref name="item"/>, waiting for room in a bounded queue.</summary>
     /// <param name="item">The item; it must be serializable (see the exception).</param>
@@ -57,7 +57,7 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <exception cref="ArgumentException">The item cannot be sent to another process, or is too large (<see cref="PayloadTooLargeException"/>).</exception>
     /// <exception cref="InvalidOperationException">This facade was closed with <see cref="Close"/>.</exception>
     public void Put(T item, bool block = true, TimeSpan? timeout = null, CancellationToken ct = default) =>
-        Blocking.Wait(PutCoreAsync(item, block ? timeout : TimeSpan.Zero, ct));
+        Blocking.Wait(() => PutCoreAsync(item, block ? timeout : TimeSpan.Zero, ct));
 
     /// <inheritdoc cref="Put"/>
     public Task PutAsync(T item, TimeSpan? timeout = null, CancellationToken ct = default) => PutCoreAsync(item, timeout, ct);
@@ -68,7 +68,7 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <param name="ct">Withdraws the get at the coordinator and throws <see cref="OperationCanceledException"/>; a cancelled get never swallows an item.</param>
     /// <exception cref="QueueEmptyException">No item within the timeout (or at once, when not blocking).</exception>
     public T Get(bool block = true, TimeSpan? timeout = null, CancellationToken ct = default) =>
-        Blocking.Wait(GetCoreAsync(block ? timeout : TimeSpan.Zero, ct));
+        Blocking.Wait(() => GetCoreAsync(block ? timeout : TimeSpan.Zero, ct));
 
     /// <inheritdoc cref="Get"/>
     public Task<T> GetAsync(TimeSpan? timeout = null, CancellationToken ct = default) => GetCoreAsync(timeout, ct);
@@ -90,8 +90,7 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
 
         var timeoutMs = Requests.TimeoutMs(timeout);
         var bytes = Context.Payloads.Serialize(item, "The queue item", nameof(item));
-        var id = Requests.NextId();
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new QueueActor.Put(id, bytes, timeoutMs), timeoutMs, id, ct).ConfigureAwait(false);
+        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new QueueActor.Put(Requests.NextId(), bytes, timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         if (!Requests.Granted(result.Outcome, ct))
         {
             throw new QueueFullException(timeoutMs == 0 ? "The queue is full." : $"The queue stayed full for {timeout}.");
@@ -101,8 +100,7 @@ public sealed class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     private async Task<T> GetCoreAsync(TimeSpan? timeout, CancellationToken ct)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var id = Requests.NextId();
-        var reply = await Requests.AskAsync<QueueActor.GetReply>(Context, Actor, new QueueActor.Get(id, timeoutMs), timeoutMs, id, ct).ConfigureAwait(false);
+        var reply = await Requests.AskAsync<QueueActor.GetReply>(Context, Actor, new QueueActor.Get(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         if (!Requests.Granted(reply.Outcome, ct))
         {
             throw new QueueEmptyException(timeoutMs == 0 ? "The queue is empty." : $"No item arrived within {timeout}.");

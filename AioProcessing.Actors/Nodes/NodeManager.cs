@@ -122,7 +122,7 @@ public sealed class ProcessOwner : ReceiveActor
         });
         Receive<NodeProtocol.TargetExited>(m =>
         {
-            Sender.Tell(WaitProtocol.Ack.Instance);
+            Sender.Tell(new WaitProtocol.Ack(WaitProtocol.NoReply));
             observer.OnTargetExited(m.ExitCode, m.Error);
         });
         Receive<Terminated>(_ =>

@@ -17,13 +17,13 @@ public sealed class EventActor : ReceiveActor, IWithTimers
     {
         _waiters = new WaitQueue<bool>(Timers);
         Receive<Wait>(OnWait);
-        Receive<Set>(_ => OnSet());
-        Receive<Clear>(_ =>
+        Receive<Set>(OnSet);
+        Receive<Clear>(m =>
         {
             _isSet = false;
-            Sender.Tell(WaitProtocol.Ack.Instance);
+            WaitProtocol.Acknowledge(Sender, m.RequestId);
         });
-        Receive<Query>(_ => Sender.Tell(new State(_isSet)));
+        Receive<Query>(m => Sender.Tell(new State(m.RequestId, _isSet)));
         Receive<WaitProtocol.Cancel>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled, Self));
         Receive<WaitProtocol.Expired>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut, Self));
     }
@@ -35,38 +35,26 @@ public sealed class EventActor : ReceiveActor, IWithTimers
     public static Props Props() => Akka.Actor.Props.Create(static () => new EventActor());
 
     /// <summary>Wait until the event is set, at most <paramref name="TimeoutMs"/>. Answered by <see cref="WaitProtocol.Result"/>.</summary>
-    public sealed record Wait(long RequestId, long TimeoutMs) : IAioMessage;
+    public sealed record Wait(long RequestId, long TimeoutMs) : IAioRequest;
 
     /// <summary>Set the flag and wake every waiter. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
-    public sealed record Set : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Set Instance = new();
-    }
+    public sealed record Set(long RequestId) : IAioRequest;
 
     /// <summary>Clear the flag. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
-    public sealed record Clear : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Clear Instance = new();
-    }
+    public sealed record Clear(long RequestId) : IAioRequest;
 
     /// <summary>Ask whether the flag is set. Answered by <see cref="State"/>.</summary>
-    public sealed record Query : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Query Instance = new();
-    }
+    public sealed record Query(long RequestId) : IAioRequest;
 
     /// <summary>Whether the flag is set.</summary>
-    public sealed record State(bool IsSet) : IAioMessage;
+    public sealed record State(long RequestId, bool IsSet) : IAioReply;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Wait>("ew", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Wait(r.Long(), r.Long()))
-        .AddSingleton("es", Set.Instance)
-        .AddSingleton("ec", Clear.Instance)
-        .AddSingleton("eq", Query.Instance)
-        .Add<State>("et", static (w, m) => w.Bool(m.IsSet), static r => new State(r.Bool()));
+        .Add<Set>("es", static (w, m) => w.Long(m.RequestId), static r => new Set(r.Long()))
+        .Add<Clear>("ec", static (w, m) => w.Long(m.RequestId), static r => new Clear(r.Long()))
+        .Add<Query>("eq", static (w, m) => w.Long(m.RequestId), static r => new Query(r.Long()))
+        .Add<State>("et", static (w, m) => { w.Long(m.RequestId); w.Bool(m.IsSet); }, static r => new State(r.Long(), r.Bool()));
 
     private void OnWait(Wait request)
     {
@@ -81,7 +69,7 @@ public sealed class EventActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnSet()
+    private void OnSet(Set request)
     {
         _isSet = true;
         while (_waiters.TryDequeue(out var waiter))
@@ -89,6 +77,6 @@ public sealed class EventActor : ReceiveActor, IWithTimers
             waiter.ReplyTo.Tell(new WaitProtocol.Result(waiter.RequestId, WaitProtocol.Outcome.Granted));
         }
 
-        Sender.Tell(WaitProtocol.Ack.Instance);
+        WaitProtocol.Acknowledge(Sender, request.RequestId);
     }
 }

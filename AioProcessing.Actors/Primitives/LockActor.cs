@@ -17,7 +17,7 @@ public sealed class LockActor : ReceiveActor, IWithTimers
     {
         _waiters = new WaitQueue<bool>(Timers);
         Receive<Acquire>(OnAcquire);
-        Receive<Release>(_ => OnRelease());
+        Receive<Release>(OnRelease);
         Receive<WaitProtocol.Cancel>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled, Self));
         Receive<WaitProtocol.Expired>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut, Self));
     }
@@ -29,18 +29,17 @@ public sealed class LockActor : ReceiveActor, IWithTimers
     public static Props Props() => Akka.Actor.Props.Create(static () => new LockActor());
 
     /// <summary>Take the lock, waiting at most <paramref name="TimeoutMs"/> (0: do not wait, -1: no limit). Answered by <see cref="WaitProtocol.Result"/>.</summary>
-    public sealed record Acquire(long RequestId, long TimeoutMs) : IAioMessage;
+    public sealed record Acquire(long RequestId, long TimeoutMs) : IAioRequest;
 
-    /// <summary>Release the lock. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> when it is not held.</summary>
-    public sealed record Release : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Release Instance = new();
-    }
+    /// <summary>
+    /// Release the lock. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> when it is not
+    /// held; with <see cref="WaitProtocol.NoReply"/> as id, not answered (a failure is then only logged).
+    /// </summary>
+    public sealed record Release(long RequestId) : IAioRequest;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Acquire(r.Long(), r.Long()))
-        .AddSingleton("lr", Release.Instance);
+        .Add<Release>("lr", static (w, m) => w.Long(m.RequestId), static r => new Release(r.Long()));
 
     private void OnAcquire(Acquire request)
     {
@@ -59,11 +58,11 @@ public sealed class LockActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnRelease()
+    private void OnRelease(Release request)
     {
         if (!_held)
         {
-            Sender.Tell(new WaitProtocol.Failed(WaitProtocol.FailureKind.NotHeld, "release of an unheld lock"));
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.NotHeld, "release of an unheld lock", Context);
             return;
         }
 
@@ -77,6 +76,6 @@ public sealed class LockActor : ReceiveActor, IWithTimers
             _held = false;
         }
 
-        Sender.Tell(WaitProtocol.Ack.Instance);
+        WaitProtocol.Acknowledge(Sender, request.RequestId);
     }
 }

@@ -4,8 +4,9 @@ using Akka.Actor;
 namespace AioProcessing.Actors.Primitives;
 
 /// <summary>
-/// Lives at <see cref="Path"/> in the coordinator and creates primitive actors for processes that are not the
-/// coordinator (a child that constructs <c>new AioLock()</c>). The coordinator's own process creates them directly.
+/// Lives at <see cref="Path"/> in the coordinator and creates every primitive actor, as its child, for any process
+/// (the coordinator's own included). Children start on their own dispatcher; a top-level actor would wait for the
+/// <c>/user</c> guardian, which runs on the thread pool, so callers blocking pool threads could keep it from starting.
 /// </summary>
 public sealed class PrimitiveHost : ReceiveActor
 {
@@ -17,7 +18,7 @@ public sealed class PrimitiveHost : ReceiveActor
 
     /// <summary>Creates the host.</summary>
     public PrimitiveHost() =>
-        Receive<Create>(m => Sender.Tell(new Created(Context.ActorOf(PropsFor(m.Kind, m.Argument)))));
+        Receive<Create>(m => Sender.Tell(new Created(m.RequestId, Context.ActorOf(PropsFor(m.Kind, m.Argument)))));
 
     /// <summary>The primitives the coordinator hosts.</summary>
     public enum Kind : byte
@@ -32,25 +33,31 @@ public sealed class PrimitiveHost : ReceiveActor
         Queue = 3,
     }
 
-    /// <summary>Props for the host.</summary>
-    public static Props Props() => Akka.Actor.Props.Create(static () => new PrimitiveHost());
+    /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
+    public static Props Props() => Akka.Actor.Props.Create(static () => new PrimitiveHost()).WithDispatcher(Dispatcher);
 
-    /// <summary>Props for a primitive of <paramref name="kind"/>; <paramref name="argument"/> is kind-specific.</summary>
-    public static Props PropsFor(Kind kind, int argument) => kind switch
+    /// <summary>
+    /// The dispatcher primitives run on (<c>hocon/aio-node.conf</c>): dedicated threads, so that callers blocking
+    /// thread-pool threads in sync facades cannot starve the actors that would answer them.
+    /// </summary>
+    public const string Dispatcher = "aio.primitive-dispatcher";
+
+    /// <summary>Props for a primitive of <paramref name="kind"/>, on <see cref="Dispatcher"/>; <paramref name="argument"/> is kind-specific.</summary>
+    public static Props PropsFor(Kind kind, int argument) => (kind switch
     {
         Kind.Lock => LockActor.Props(),
         Kind.Event => EventActor.Props(),
         Kind.Queue => QueueActor.Props(argument),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown primitive kind."),
-    };
+    }).WithDispatcher(Dispatcher);
 
     /// <summary>Create a primitive. Answered by <see cref="Created"/>.</summary>
-    public sealed record Create(Kind Kind, int Argument) : IAioMessage;
+    public sealed record Create(long RequestId, Kind Kind, int Argument) : IAioRequest;
 
     /// <summary>The new primitive's actor.</summary>
-    public sealed record Created(IActorRef Actor) : IAioMessage;
+    public sealed record Created(long RequestId, IActorRef Actor) : IAioReply;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Byte((byte)m.Kind); w.Int(m.Argument); }, static r => new Create((Kind)r.Byte(), r.Int()))
-        .Add<Created>("pd", static (w, m) => w.Actor(m.Actor), static r => new Created(r.Actor()));
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int()))
+        .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); }, static r => new Created(r.Long(), r.Actor()));
 }

@@ -23,7 +23,7 @@ public sealed class QueueActor : ReceiveActor, IWithTimers
         _putters = new WaitQueue<byte[]>(Timers);
         Receive<Put>(OnPut);
         Receive<Get>(OnGet);
-        Receive<CountQuery>(_ => Sender.Tell(new CountReply(_items.Count, _maxSize)));
+        Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count, _maxSize)));
         Receive<WaitProtocol.Cancel>(OnCancel);
         Receive<WaitProtocol.Expired>(OnExpired);
     }
@@ -35,30 +35,26 @@ public sealed class QueueActor : ReceiveActor, IWithTimers
     public static Props Props(int maxSize) => Akka.Actor.Props.Create(() => new QueueActor(maxSize));
 
     /// <summary>Put <paramref name="Item"/>, waiting at most <paramref name="TimeoutMs"/> for room. Answered by <see cref="WaitProtocol.Result"/>.</summary>
-    public sealed record Put(long RequestId, byte[] Item, long TimeoutMs) : IAioMessage;
+    public sealed record Put(long RequestId, byte[] Item, long TimeoutMs) : IAioRequest;
 
     /// <summary>Take the oldest item, waiting at most <paramref name="TimeoutMs"/>. Answered by <see cref="GetReply"/>.</summary>
-    public sealed record Get(long RequestId, long TimeoutMs) : IAioMessage;
+    public sealed record Get(long RequestId, long TimeoutMs) : IAioRequest;
 
     /// <summary>The answer to <see cref="Get"/>: the item when <paramref name="Outcome"/> is granted, else null.</summary>
-    public sealed record GetReply(long RequestId, WaitProtocol.Outcome Outcome, byte[]? Item) : IAioMessage;
+    public sealed record GetReply(long RequestId, WaitProtocol.Outcome Outcome, byte[]? Item) : IAioReply;
 
     /// <summary>Ask for the number of items. Answered by <see cref="CountReply"/>.</summary>
-    public sealed record CountQuery : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly CountQuery Instance = new();
-    }
+    public sealed record CountQuery(long RequestId) : IAioRequest;
 
     /// <summary>The number of items held and the queue's bound (0: unbounded).</summary>
-    public sealed record CountReply(int Count, int MaxSize) : IAioMessage;
+    public sealed record CountReply(long RequestId, int Count, int MaxSize) : IAioReply;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Bytes(m.Item); w.Long(m.TimeoutMs); }, static r => new Put(r.Long(), r.Bytes()!, r.Long()))
         .Add<Get>("qg", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Get(r.Long(), r.Long()))
         .Add<GetReply>("qr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); w.Bytes(m.Item); }, static r => new GetReply(r.Long(), (WaitProtocol.Outcome)r.Byte(), r.Bytes()))
-        .AddSingleton("qc", CountQuery.Instance)
-        .Add<CountReply>("qn", static (w, m) => { w.Int(m.Count); w.Int(m.MaxSize); }, static r => new CountReply(r.Int(), r.Int()));
+        .Add<CountQuery>("qc", static (w, m) => w.Long(m.RequestId), static r => new CountQuery(r.Long()))
+        .Add<CountReply>("qn", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); w.Int(m.MaxSize); }, static r => new CountReply(r.Long(), r.Int(), r.Int()));
 
     private bool HasRoom => _maxSize <= 0 || _items.Count < _maxSize;
 

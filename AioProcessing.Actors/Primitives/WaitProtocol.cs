@@ -1,5 +1,6 @@
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
+using Akka.Event;
 
 namespace AioProcessing.Actors.Primitives;
 
@@ -14,6 +15,9 @@ public static class WaitProtocol
 {
     /// <summary>Timeout value meaning "wait without limit".</summary>
     public const long Infinite = -1;
+
+    /// <summary>Request id meaning "no answer wanted" (a release by a process that knows it holds the lock).</summary>
+    public const long NoReply = 0;
 
     /// <summary>How a wait ended.</summary>
     public enum Outcome : byte
@@ -42,17 +46,13 @@ public static class WaitProtocol
     public sealed record Cancel(long RequestId) : IAioMessage;
 
     /// <summary>The single answer to a blocking request.</summary>
-    public sealed record Result(long RequestId, Outcome Outcome) : IAioMessage;
+    public sealed record Result(long RequestId, Outcome Outcome) : IAioReply;
 
     /// <summary>Acknowledges a request that cannot block (release, set, clear).</summary>
-    public sealed record Ack : IAioMessage
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Ack Instance = new();
-    }
+    public sealed record Ack(long RequestId) : IAioReply;
 
     /// <summary>A request refused outright, with a message for the caller's exception.</summary>
-    public sealed record Failed(FailureKind Kind, string Message) : IAioMessage;
+    public sealed record Failed(long RequestId, FailureKind Kind, string Message) : IAioReply;
 
     /// <summary>Local timer message: the wait <paramref name="RequestId"/> reached its deadline.</summary>
     internal sealed record Expired(long RequestId);
@@ -60,8 +60,30 @@ public static class WaitProtocol
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Cancel>("wc", static (w, m) => w.Long(m.RequestId), static r => new Cancel(r.Long()))
         .Add<Result>("wr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); }, static r => new Result(r.Long(), (Outcome)r.Byte()))
-        .AddSingleton("wa", Ack.Instance)
-        .Add<Failed>("wf", static (w, m) => { w.Byte((byte)m.Kind); w.String(m.Message); }, static r => new Failed((FailureKind)r.Byte(), r.String()!));
+        .Add<Ack>("wa", static (w, m) => w.Long(m.RequestId), static r => new Ack(r.Long()))
+        .Add<Failed>("wf", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.String(m.Message); }, static r => new Failed(r.Long(), (FailureKind)r.Byte(), r.String()!));
+
+    /// <summary>Refuses <paramref name="requestId"/>; when the sender wanted no answer, the refusal is logged instead.</summary>
+    internal static void Fail(IActorRef sender, long requestId, FailureKind kind, string message, IActorContext context)
+    {
+        if (requestId != NoReply)
+        {
+            sender.Tell(new Failed(requestId, kind, message));
+        }
+        else
+        {
+            Logging.GetLogger(context).Warning("Refused a request that wanted no answer, from {0}: {1}", sender.Path.Address, message);
+        }
+    }
+
+    /// <summary>Answers <paramref name="requestId"/> with an <see cref="Ack"/> unless the sender wanted none.</summary>
+    internal static void Acknowledge(IActorRef sender, long requestId)
+    {
+        if (requestId != NoReply)
+        {
+            sender.Tell(new Ack(requestId));
+        }
+    }
 }
 
 /// <summary>

@@ -1,12 +1,37 @@
 namespace AioProcessing.Internal;
 
 /// <summary>
-/// The one place sync twins are derived from async paths: every blocking member is <c>Blocking.Wait(XAsync(...))</c>,
-/// so timeouts, cancellation and errors behave identically in both.
+/// The one place sync twins are derived from async paths: every blocking member is
+/// <c>Blocking.Wait(() => XCoreAsync(...))</c>, so timeouts, cancellation and errors behave identically in both.
+/// While the call is being issued, <see cref="InSyncCall"/> is true on this thread; <see cref="Requests"/> then has
+/// the answer complete the call on the thread that delivers it (a dedicated Akka thread), so a caller blocking a
+/// thread-pool thread never needs another thread-pool thread to wake up. That holds for a call that sends its
+/// request before its first await, which every facade does.
 /// </summary>
 internal static class Blocking
 {
-    public static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+    [ThreadStatic]
+    private static bool t_inSyncCall;
 
-    public static void Wait(Task task) => task.GetAwaiter().GetResult();
+    /// <summary>Whether the request being issued on this thread belongs to a blocking caller.</summary>
+    public static bool InSyncCall => t_inSyncCall;
+
+    public static T Wait<T>(Func<Task<T>> call) => Issue(call).GetAwaiter().GetResult();
+
+    public static void Wait(Func<Task> call) => Issue(call).GetAwaiter().GetResult();
+
+    private static TTask Issue<TTask>(Func<TTask> call)
+        where TTask : Task
+    {
+        var outer = t_inSyncCall;
+        t_inSyncCall = true;
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            t_inSyncCall = outer;
+        }
+    }
 }

@@ -1,13 +1,15 @@
 using AioProcessing.Actors;
+using AioProcessing.Actors.Client;
 using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 
 namespace AioProcessing.Internal;
 
 /// <summary>
-/// How a facade talks to its actor: an Ask whose deadline the actor itself enforces (the message carries the
-/// timeout), a <see cref="WaitProtocol.Cancel"/> when the caller's token fires, and a safety margin after which an
-/// unanswered request means the coordinator is gone rather than a wait without end.
+/// How a facade talks to its actor. The request goes out with the context's <see cref="ReplyInbox"/> as sender and
+/// carries its own timeout, which the actor enforces (the remote side never sees a caller's deadline). When the
+/// caller's token fires, a <see cref="WaitProtocol.Cancel"/> follows and the call still waits for the one answer.
+/// A call that gets no answer by its timeout plus <c>aio.ask.grace</c> means the coordinator is gone.
 /// </summary>
 internal static class Requests
 {
@@ -34,45 +36,46 @@ internal static class Requests
     }
 
     /// <summary>
-    /// Sends <paramref name="request"/> and awaits its single answer. When <paramref name="cancelId"/> is given and
-    /// <paramref name="ct"/> fires, the actor is told to withdraw the waiter; its answer (granted or cancelled) is
-    /// still awaited so that nothing it granted is lost.
+    /// Sends <paramref name="request"/> and awaits its answer. With <paramref name="cancellable"/>, <paramref name="ct"/>
+    /// firing withdraws the request at the actor; otherwise <paramref name="ct"/> only stops it from being sent.
     /// </summary>
-    public static async Task<TReply> AskAsync<TReply>(AioContext context, IActorRef actor, IAioMessage request, long timeoutMs, long? cancelId, CancellationToken ct)
+    public static async Task<TReply> AskAsync<TReply>(AioContext context, IActorRef actor, IAioRequest request, long timeoutMs, bool cancellable, CancellationToken ct)
+        where TReply : IAioReply
     {
         ct.ThrowIfCancellationRequested();
         context.ThrowIfDisposed();
-        var grace = context.Settings.AskGrace;
-        TimeSpan? askTimeout = timeoutMs < 0 ? null : TimeSpan.FromMilliseconds(timeoutMs) + grace;
-        var reply = actor.Ask<object>(request, askTimeout, CancellationToken.None);
-        var registration = cancelId is { } id && ct.CanBeCanceled
+        var id = request.RequestId;
+        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)context.Settings.AskGrace.TotalMilliseconds;
+        var answer = context.Inbox.Expect(id, deadline, Blocking.InSyncCall);
+        actor.Tell(request, context.Inbox);
+        var registration = cancellable && ct.CanBeCanceled
             ? ct.UnsafeRegister(static state => ((CancelTarget)state!).Send(), new CancelTarget(actor, id))
             : default;
-        object answer;
+        IAioReply reply;
         try
         {
-            answer = await reply.ConfigureAwait(false);
+            reply = await answer.ConfigureAwait(false);
         }
-        catch (AskTimeoutException ex)
+        catch (NoReplyException ex)
         {
-            throw new CoordinatorLostException($"No answer from {actor.Path} within {askTimeout}: the coordinator is unreachable.", ex);
+            throw new CoordinatorLostException($"No answer from {actor.Path} within {(timeoutMs < 0 ? "" : $"the call's {timeoutMs} ms and ")}aio.ask.grace ({context.Settings.AskGrace}): the coordinator is unreachable.", ex);
         }
         finally
         {
             await registration.DisposeAsync().ConfigureAwait(false);
         }
 
-        return answer switch
+        return reply switch
         {
             TReply typed => typed,
             WaitProtocol.Failed failed => throw ToException(failed),
-            _ => throw new InvalidOperationException($"Unexpected answer {answer.GetType().Name} from {actor.Path} to {request.GetType().Name}."),
+            _ => throw new InvalidOperationException($"Unexpected answer {reply.GetType().Name} from {actor.Path} to {request.GetType().Name}."),
         };
     }
 
-    /// <summary>Asks a request that cannot block; <paramref name="ct"/> only stops it from being sent.</summary>
-    public static Task<TReply> AskAsync<TReply>(AioContext context, IActorRef actor, IAioMessage request, CancellationToken ct) =>
-        AskAsync<TReply>(context, actor, request, 0, null, ct);
+    /// <summary>Asks a request that cannot block.</summary>
+    public static Task<TReply> AskAsync<TReply>(AioContext context, IActorRef actor, IAioRequest request, CancellationToken ct)
+        where TReply : IAioReply => AskAsync<TReply>(context, actor, request, 0, cancellable: false, ct);
 
     /// <summary>Maps a granted/timed-out/cancelled outcome to Python's bool, throwing on cancellation.</summary>
     public static bool Granted(WaitProtocol.Outcome outcome, CancellationToken ct) => outcome switch

@@ -46,6 +46,9 @@ public static class WorkerLauncher
         // Start-up speed: a short-lived node gains nothing from profile-guided re-JIT.
         start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        // Socket completions on the socket engine's own thread, not the thread pool: a target that blocks pool
+        // threads in sync facades must not starve the reads that carry their answers (DotNetty reads through them).
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         return new WorkerProcess(process, bootstrap);

@@ -17,17 +17,17 @@ public sealed class EventActorSpecs : TestKit
         ev.Tell(new EventActor.Wait(2, WaitProtocol.Infinite), b);
         a.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        ev.Tell(EventActor.Set.Instance);
-        ExpectMsg(WaitProtocol.Ack.Instance);
+        ev.Tell(new EventActor.Set(20));
+        ExpectMsg(new WaitProtocol.Ack(20));
         a.ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted));
         b.ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.Granted));
 
         ev.Tell(new EventActor.Wait(3, 0));
         ExpectMsg(new WaitProtocol.Result(3, WaitProtocol.Outcome.Granted));
-        ev.Tell(EventActor.Clear.Instance);
-        ExpectMsg(WaitProtocol.Ack.Instance);
-        ev.Tell(EventActor.Query.Instance);
-        ExpectMsg(new EventActor.State(false));
+        ev.Tell(new EventActor.Clear(21));
+        ExpectMsg(new WaitProtocol.Ack(21));
+        ev.Tell(new EventActor.Query(22));
+        ExpectMsg(new EventActor.State(22, false));
         ev.Tell(new EventActor.Wait(4, 50));
         ExpectMsg(new WaitProtocol.Result(4, WaitProtocol.Outcome.TimedOut), TimeSpan.FromSeconds(3));
     }
@@ -84,8 +84,8 @@ public sealed class QueueActorSpecs : TestKit
         q.Tell(new QueueActor.Get(4, 0));
         Assert.Equal(Item(1), ExpectMsg<QueueActor.GetReply>().Item);
         putter.ExpectMsg(new WaitProtocol.Result(3, WaitProtocol.Outcome.Granted));
-        q.Tell(QueueActor.CountQuery.Instance);
-        ExpectMsg(new QueueActor.CountReply(1, 1));
+        q.Tell(new QueueActor.CountQuery(5));
+        ExpectMsg(new QueueActor.CountReply(5, 1, 1));
     }
 
     [Fact]

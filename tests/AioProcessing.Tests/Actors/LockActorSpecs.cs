@@ -20,8 +20,8 @@ public sealed class LockActorSpecs : TestKit
         lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), second);
         second.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
-        lck.Tell(LockActor.Release.Instance, TestActor);
-        ExpectMsg(WaitProtocol.Ack.Instance);
+        lck.Tell(new LockActor.Release(99), TestActor);
+        ExpectMsg(new WaitProtocol.Ack(99));
         second.ExpectMsg(Granted(2));
     }
 
@@ -39,8 +39,8 @@ public sealed class LockActorSpecs : TestKit
 
         for (var i = 0; i < probes.Length; i++)
         {
-            lck.Tell(LockActor.Release.Instance, TestActor);
-            ExpectMsg(WaitProtocol.Ack.Instance);
+            lck.Tell(new LockActor.Release(99), TestActor);
+            ExpectMsg(new WaitProtocol.Ack(99));
             probes[i].ExpectMsg(Granted(10 + i));
         }
     }
@@ -64,8 +64,8 @@ public sealed class LockActorSpecs : TestKit
         lck.Tell(new LockActor.Acquire(2, 100));
         ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut), TimeSpan.FromSeconds(3));
 
-        lck.Tell(LockActor.Release.Instance);
-        ExpectMsg(WaitProtocol.Ack.Instance);
+        lck.Tell(new LockActor.Release(99));
+        ExpectMsg(new WaitProtocol.Ack(99));
         lck.Tell(new LockActor.Acquire(3, 0));
         ExpectMsg(Granted(3));
     }
@@ -81,8 +81,8 @@ public sealed class LockActorSpecs : TestKit
         lck.Tell(new WaitProtocol.Cancel(2));
         waiter.ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.Cancelled));
 
-        lck.Tell(LockActor.Release.Instance);
-        ExpectMsg(WaitProtocol.Ack.Instance);
+        lck.Tell(new LockActor.Release(99));
+        ExpectMsg(new WaitProtocol.Ack(99));
         waiter.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         lck.Tell(new LockActor.Acquire(3, 0));
         ExpectMsg(Granted(3));
@@ -92,8 +92,22 @@ public sealed class LockActorSpecs : TestKit
     public void Releasing_an_unheld_lock_fails()
     {
         var lck = Sys.ActorOf(LockActor.Props());
-        lck.Tell(LockActor.Release.Instance);
+        lck.Tell(new LockActor.Release(99));
         var failed = ExpectMsg<WaitProtocol.Failed>();
+        Assert.Equal(99, failed.RequestId);
         Assert.Equal(WaitProtocol.FailureKind.NotHeld, failed.Kind);
+    }
+
+    [Fact]
+    public void A_release_that_wants_no_answer_gets_none_and_still_hands_the_lock_on()
+    {
+        var lck = Sys.ActorOf(LockActor.Props());
+        lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
+        ExpectMsg(Granted(1));
+        var next = CreateTestProbe();
+        lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), next);
+        lck.Tell(new LockActor.Release(WaitProtocol.NoReply));
+        next.ExpectMsg(Granted(2));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }

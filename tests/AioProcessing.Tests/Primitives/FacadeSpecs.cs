@@ -129,12 +129,36 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         Assert.Equal(1, queue.Get(timeout: Bounds.Remote));
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Blocking_callers_on_256_thread_pool_threads_all_finish()
+    {
+        // Sync facades block pool threads; their answers arrive on dedicated threads, so none of them starves.
+        var lck = new AioLock(_context);
+        var done = new AioQueue<int>(context: _context);
+        var callers = Enumerable.Range(0, 256).Select(i => Task.Run(() => ContendSync(lck, done, i))).ToArray();
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(256, await done.CountAsync());
+        Assert.True(await lck.AcquireAsync(TimeSpan.Zero));
+    }
+
     [Fact]
     public void A_negative_timeout_is_refused()
     {
         var lck = new AioLock(_context);
         Assert.Throws<ArgumentOutOfRangeException>(() => lck.Acquire(timeout: TimeSpan.FromSeconds(-2)));
         Assert.True(lck.Acquire(timeout: Timeout.InfiniteTimeSpan));
+    }
+
+    internal static void ContendSync(AioLock lck, AioQueue<int> done, int caller)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            using (lck.Lock(TimeSpan.FromSeconds(60)))
+            {
+            }
+        }
+
+        done.Put(caller);
     }
 
     [Fact(Timeout = Bounds.Spec)]

@@ -145,6 +145,18 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Blocking_callers_on_256_thread_pool_threads_of_a_worker_all_finish()
+    {
+        var lck = new AioLock(_context);
+        var done = new AioQueue<int>(context: _context);
+        var p = new AioProcess(_context, ContendFromPool, lck, done);
+        await p.StartAsync();
+        Assert.True(await p.JoinAsync(TimeSpan.FromSeconds(90)));
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal(256, await done.CountAsync());
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task An_async_target_is_awaited_before_the_process_exits()
     {
         var done = new AioEvent(_context);
@@ -173,6 +185,15 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
+
+    private static void ContendFromPool(AioLock lck, AioQueue<int> done)
+    {
+        var callers = Enumerable.Range(0, 256).Select(i => Task.Run(() => Primitives.FacadeSpecs.ContendSync(lck, done, i))).ToArray();
+        if (!Task.WaitAll(callers, TimeSpan.FromSeconds(60)))
+        {
+            throw new TimeoutException("the blocking callers did not finish within 60 s");
+        }
+    }
 
     private static void StartGrandchild(AioQueue<int> pids)
     {

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+
+namespace AioProcessing.Actors.Client;
+
+/// <summary>
+/// The one address every answer to this process's requests comes back to. It is a minimal actor reference under a
+/// temporary path (as Akka's own Ask uses, but one for the whole process instead of one per call): an answer
+/// completes its pending call directly on the thread that delivers it, with no mailbox in between.
+/// A pending call whose deadline passes fails with <see cref="NoReplyException"/>, so a lost coordinator turns into
+/// an exception rather than a wait without end.
+/// </summary>
+public sealed class ReplyInbox : MinimalActorRef, IDisposable
+{
+    private readonly ConcurrentDictionary<long, Pending> _pending = new();
+    private readonly Timer _sweep;
+    private int _disposed;
+
+    /// <summary>Creates the inbox and registers it with <paramref name="system"/>'s provider.</summary>
+    public ReplyInbox(ExtendedActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        Provider = system.Provider;
+        Path = Provider.TempPath();
+        Provider.RegisterTempActor(this, Path);
+        _sweep = new Timer(static state => ((ReplyInbox)state!).Sweep(), this, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <inheritdoc />
+    public override ActorPath Path { get; }
+
+    /// <inheritdoc />
+    public override IActorRefProvider Provider { get; }
+
+    /// <summary>The number of calls waiting for an answer.</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>
+    /// Registers a call that waits for the answer to <paramref name="requestId"/>. With <paramref name="completeInline"/>
+    /// the task completes on the delivering thread (for a caller that blocks on it and must not need a thread-pool
+    /// thread to wake up); otherwise its continuations run on the thread pool.
+    /// </summary>
+    /// <param name="requestId">The id the request carries.</param>
+    /// <param name="deadline">When to give up, in <see cref="Environment.TickCount64"/> milliseconds; <see cref="long.MaxValue"/> for never.</param>
+    /// <param name="completeInline">Whether the answer completes the task on the delivering thread.</param>
+    public Task<IAioReply> Expect(long requestId, long deadline, bool completeInline)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var completion = new TaskCompletionSource<IAioReply>(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_pending.TryAdd(requestId, new Pending(completion, deadline)))
+        {
+            throw new InvalidOperationException($"Request id {requestId} is already waiting for an answer.");
+        }
+
+        return completion.Task;
+    }
+
+    /// <summary>Stops waiting for <paramref name="requestId"/> (its request could not be sent).</summary>
+    public void Forget(long requestId) => _pending.TryRemove(requestId, out _);
+
+    /// <summary>Unregisters the inbox and fails every call still waiting.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _sweep.Dispose();
+        Provider.UnregisterTempActor(Path);
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var pending))
+            {
+                pending.Completion.TrySetException(new ObjectDisposedException(nameof(ReplyInbox), "The context was disposed while the call waited for its answer."));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void TellInternal(object message, IActorRef sender)
+    {
+        // Answers to calls that already gave up (deadline passed) are dropped: nobody waits for them.
+        if (message is IAioReply reply && _pending.TryRemove(reply.RequestId, out var pending))
+        {
+            pending.Completion.TrySetResult(reply);
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var (id, pending) in _pending)
+        {
+            if (pending.Deadline <= now && _pending.TryRemove(id, out var expired))
+            {
+                expired.Completion.TrySetException(new NoReplyException($"No answer to request {id} before its deadline."));
+            }
+        }
+    }
+
+    private readonly record struct Pending(TaskCompletionSource<IAioReply> Completion, long Deadline);
+}
+
+/// <summary>A request's answer did not arrive before its deadline: its recipient is unreachable or gone.</summary>
+public sealed class NoReplyException : TimeoutException
+{
+    /// <summary>Creates the exception with a default message.</summary>
+    public NoReplyException()
+        : base("No answer arrived before the deadline.")
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public NoReplyException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
+    public NoReplyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
