@@ -7,7 +7,7 @@ namespace AioProcessing.Actors.Primitives;
 /// An event flag, as Python's <c>multiprocessing.Event</c>: <see cref="Set"/> wakes every waiter and lets later
 /// waits pass until <see cref="Clear"/>.
 /// </summary>
-public sealed class EventActor : ReceiveActor, IWithTimers
+public sealed class EventActor : PrimitiveActor
 {
     private readonly WaitQueue<bool> _waiters;
     private bool _isSet;
@@ -24,12 +24,7 @@ public sealed class EventActor : ReceiveActor, IWithTimers
             WaitProtocol.Acknowledge(Sender, m.RequestId);
         });
         Receive<Query>(m => Sender.Tell(new State(m.RequestId, _isSet)));
-        Receive<WaitProtocol.Cancel>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled, Self));
-        Receive<WaitProtocol.Expired>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut, Self));
     }
-
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a new event actor.</summary>
     public static Props Props() => Akka.Actor.Props.Create(static () => new EventActor());
@@ -48,6 +43,9 @@ public sealed class EventActor : ReceiveActor, IWithTimers
 
     /// <summary>Whether the flag is set.</summary>
     public sealed record State(long RequestId, bool IsSet) : IAioReply;
+
+    /// <inheritdoc />
+    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome) => _waiters.Withdraw(requestId, outcome, Self);
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Wait>("ew", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Wait(r.Long(), r.Long()))

@@ -7,7 +7,7 @@ namespace AioProcessing.Actors.Primitives;
 /// A non-reentrant lock, as Python's <c>multiprocessing.Lock</c>: any process may release it, waiters are served
 /// first come, first served, and every acquire carries its own timeout (see <see cref="WaitProtocol"/>).
 /// </summary>
-public sealed class LockActor : ReceiveActor, IWithTimers
+public sealed class LockActor : PrimitiveActor
 {
     private readonly WaitQueue<bool> _waiters;
     private bool _held;
@@ -18,12 +18,7 @@ public sealed class LockActor : ReceiveActor, IWithTimers
         _waiters = new WaitQueue<bool>(Timers);
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
-        Receive<WaitProtocol.Cancel>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled, Self));
-        Receive<WaitProtocol.Expired>(m => _waiters.Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut, Self));
     }
-
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a new lock actor.</summary>
     public static Props Props() => Akka.Actor.Props.Create(static () => new LockActor());
@@ -36,6 +31,9 @@ public sealed class LockActor : ReceiveActor, IWithTimers
     /// held; with <see cref="WaitProtocol.NoReply"/> as id, not answered (a failure is then only logged).
     /// </summary>
     public sealed record Release(long RequestId) : IAioRequest;
+
+    /// <inheritdoc />
+    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome) => _waiters.Withdraw(requestId, outcome, Self);
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Acquire(r.Long(), r.Long()))

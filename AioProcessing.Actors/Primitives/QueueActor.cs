@@ -8,7 +8,7 @@ namespace AioProcessing.Actors.Primitives;
 /// and makes putters wait (backpressure). Items are stored as the bytes the caller encoded; the actor never looks
 /// inside them.
 /// </summary>
-public sealed class QueueActor : ReceiveActor, IWithTimers
+public sealed class QueueActor : PrimitiveActor
 {
     private readonly int _maxSize;
     private readonly Queue<byte[]> _items = new();
@@ -24,12 +24,7 @@ public sealed class QueueActor : ReceiveActor, IWithTimers
         Receive<Put>(OnPut);
         Receive<Get>(OnGet);
         Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count, _maxSize)));
-        Receive<WaitProtocol.Cancel>(OnCancel);
-        Receive<WaitProtocol.Expired>(OnExpired);
     }
-
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a new queue actor.</summary>
     public static Props Props(int maxSize) => Akka.Actor.Props.Create(() => new QueueActor(maxSize));
@@ -114,12 +109,9 @@ public sealed class QueueActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnCancel(WaitProtocol.Cancel cancel) => Finish(cancel.RequestId, WaitProtocol.Outcome.Cancelled);
-
-    private void OnExpired(WaitProtocol.Expired expired) => Finish(expired.RequestId, WaitProtocol.Outcome.TimedOut);
-
+    /// <inheritdoc />
     // A request id is either a getter or a putter; each kind has its own answer type.
-    private void Finish(long requestId, WaitProtocol.Outcome outcome)
+    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
     {
         if (_getters.TryRemove(requestId, out var getter))
         {
