@@ -1,12 +1,14 @@
 using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Remote;
 
 namespace AioProcessing.Actors.Nodes;
 
 /// <summary>
 /// The coordinator's registry of worker nodes, at <see cref="Path"/>. It admits a node that presents the
-/// coordinator's secret and was announced by an owner, hands it its target, and watches it.
+/// coordinator's secret and was announced by an owner, hands it its target, and watches it: when a node's
+/// connection drops or DeathWatch declares it dead, it publishes <see cref="NodeProtocol.NodeDown"/>.
 /// </summary>
 public sealed class NodeManager : ReceiveActor
 {
@@ -41,9 +43,22 @@ public sealed class NodeManager : ReceiveActor
             if (_workers.Remove(m.ActorRef, out var nodeId))
             {
                 _idle.Remove(nodeId);
+                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.ActorRef.Path.Address));
+            }
+        });
+        // A spawned worker's connection closes the moment its process dies, well before DeathWatch would say so;
+        // workers never reconnect, so the closed connection is its death.
+        Receive<DisassociatedEvent>(m =>
+        {
+            if (_workers.Keys.Any(w => w.Path.Address == m.RemoteAddress))
+            {
+                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.RemoteAddress));
             }
         });
     }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
 
     /// <summary>Props for the manager.</summary>
     public static Props Props(string secret) => Akka.Actor.Props.Create(() => new NodeManager(secret));

@@ -40,6 +40,12 @@ public static class NodeProtocol
     /// <summary>The target of node <paramref name="NodeId"/> finished: 0 on success, 1 when it threw (with the error's type, message and stack).</summary>
     public sealed record TargetExited(string NodeId, int ExitCode, RemoteError? Error) : IAioMessage;
 
+    /// <summary>
+    /// Published on the coordinator's event stream when the process at <paramref name="Node"/> is gone (its
+    /// connection dropped or DeathWatch declared it dead). Primitives give back what it held. Local only.
+    /// </summary>
+    public sealed record NodeDown(Address Node);
+
     /// <summary>An exception raised in another process, as text: its type's full name, message and stack trace.</summary>
     public sealed record RemoteError(string Type, string Message, string StackTrace);
 

@@ -47,6 +47,9 @@ public sealed class EventActor : PrimitiveActor
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome) => _waiters.Withdraw(requestId, outcome, Self);
 
+    /// <inheritdoc />
+    protected override void OnNodeDown(Address node) => _waiters.WithdrawFrom(node);
+
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Wait>("ew", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Wait(r.Long(), r.Long()))
         .Add<Set>("es", static (w, m) => w.Long(m.RequestId), static r => new Set(r.Long()))

@@ -11,6 +11,7 @@ public sealed class LockActor : PrimitiveActor
 {
     private readonly WaitQueue<bool> _waiters;
     private bool _held;
+    private Address? _holder;
 
     /// <summary>Creates an unheld lock.</summary>
     public LockActor()
@@ -35,6 +36,16 @@ public sealed class LockActor : PrimitiveActor
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome) => _waiters.Withdraw(requestId, outcome, Self);
 
+    /// <inheritdoc />
+    protected override void OnNodeDown(Address node)
+    {
+        _waiters.WithdrawFrom(node);
+        if (_held && _holder == node)
+        {
+            HandOn();
+        }
+    }
+
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Acquire(r.Long(), r.Long()))
         .Add<Release>("lr", static (w, m) => w.Long(m.RequestId), static r => new Release(r.Long()));
@@ -44,7 +55,7 @@ public sealed class LockActor : PrimitiveActor
         if (!_held)
         {
             _held = true;
-            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.Granted));
+            Grant(Sender, request.RequestId);
         }
         else if (request.TimeoutMs == 0)
         {
@@ -64,16 +75,27 @@ public sealed class LockActor : PrimitiveActor
             return;
         }
 
-        // Hand the lock straight to the next waiter: it never becomes free in between, so no one can barge in.
+        HandOn();
+        WaitProtocol.Acknowledge(Sender, request.RequestId);
+    }
+
+    // Hand the lock straight to the next waiter: it never becomes free in between, so no one can barge in.
+    private void HandOn()
+    {
         if (_waiters.TryDequeue(out var next))
         {
-            next.ReplyTo.Tell(new WaitProtocol.Result(next.RequestId, WaitProtocol.Outcome.Granted));
+            Grant(next.ReplyTo, next.RequestId);
         }
         else
         {
             _held = false;
+            _holder = null;
         }
+    }
 
-        WaitProtocol.Acknowledge(Sender, request.RequestId);
+    private void Grant(IActorRef to, long requestId)
+    {
+        _holder = to.Path.Address;
+        to.Tell(new WaitProtocol.Result(requestId, WaitProtocol.Outcome.Granted));
     }
 }

@@ -1,24 +1,65 @@
+using AioProcessing.Actors.Nodes;
 using Akka.Actor;
 
 namespace AioProcessing.Actors.Primitives;
 
 /// <summary>
-/// What every primitive actor with waiters shares: the timers that enforce the waiters' deadlines, and the two ways a
+/// What every primitive actor with waiters shares: the timers that enforce the waiters' deadlines; the two ways a
 /// wait ends without being granted (the caller's <see cref="WaitProtocol.Cancel"/>, the deadline's
-/// <see cref="WaitProtocol.Expired"/>), both routed to one <see cref="Withdraw"/>.
+/// <see cref="WaitProtocol.Expired"/>), both routed to one <see cref="Withdraw"/>; and the death of a node
+/// (<see cref="NodeProtocol.NodeDown"/>), after which what its process held is given back (<see cref="OnNodeDown"/>).
+/// A process is known by its address: every request it sends comes from its reply inbox, at that address.
 /// </summary>
 public abstract class PrimitiveActor : ReceiveActor, IWithTimers
 {
-    /// <summary>Routes cancellations and expiries to <see cref="Withdraw"/>.</summary>
+    private readonly Dictionary<Address, int> _heldBy = [];
+
+    /// <summary>Routes cancellations, expiries and node deaths.</summary>
     protected PrimitiveActor()
     {
         Receive<WaitProtocol.Cancel>(m => Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled));
         Receive<WaitProtocol.Expired>(m => Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut));
+        Receive<NodeProtocol.NodeDown>(m => OnNodeDown(m.Node));
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <inheritdoc />
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(NodeProtocol.NodeDown));
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
     /// <summary>Ends the wait <paramref name="requestId"/>, if it is still waiting, with <paramref name="outcome"/>.</summary>
     protected abstract void Withdraw(long requestId, WaitProtocol.Outcome outcome);
+
+    /// <summary>The process at <paramref name="node"/> is gone: withdraw its waiters and give back what it held.</summary>
+    protected abstract void OnNodeDown(Address node);
+
+    /// <summary>Counts one more grant held by the process at <paramref name="node"/>.</summary>
+    protected void NoteHeld(Address node) => _heldBy[node] = _heldBy.GetValueOrDefault(node) + 1;
+
+    /// <summary>Counts <paramref name="count"/> grants returned, by <paramref name="node"/> first, then by any process (Python lets anyone release).</summary>
+    protected void ForgetHeld(Address node, int count)
+    {
+        foreach (var holder in _heldBy.Keys.OrderBy(a => a == node ? 0 : 1).ToList())
+        {
+            var taken = Math.Min(count, _heldBy[holder]);
+            _heldBy[holder] -= taken;
+            if (_heldBy[holder] == 0)
+            {
+                _heldBy.Remove(holder);
+            }
+
+            count -= taken;
+            if (count == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Removes and returns the number of grants held by the process at <paramref name="node"/>.</summary>
+    protected int TakeAllHeldBy(Address node) => _heldBy.Remove(node, out var held) ? held : 0;
 }

@@ -31,6 +31,12 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary><see cref="QueueActor"/>; the argument is the bound.</summary>
         Queue = 3,
+
+        /// <summary><see cref="SemaphoreActor"/>; the argument is the initial value.</summary>
+        Semaphore = 4,
+
+        /// <summary>A bounded <see cref="SemaphoreActor"/>; the argument is the initial value.</summary>
+        BoundedSemaphore = 5,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -48,6 +54,8 @@ public sealed class PrimitiveHost : ReceiveActor
         Kind.Lock => LockActor.Props(),
         Kind.Event => EventActor.Props(),
         Kind.Queue => QueueActor.Props(argument),
+        Kind.Semaphore => SemaphoreActor.Props(argument, bounded: false),
+        Kind.BoundedSemaphore => SemaphoreActor.Props(argument, bounded: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown primitive kind."),
     }).WithDispatcher(Dispatcher);
 

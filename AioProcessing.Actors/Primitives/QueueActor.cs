@@ -110,6 +110,13 @@ public sealed class QueueActor : PrimitiveActor
     }
 
     /// <inheritdoc />
+    protected override void OnNodeDown(Address node)
+    {
+        _getters.WithdrawFrom(node);
+        _putters.WithdrawFrom(node);
+    }
+
+    /// <inheritdoc />
     // A request id is either a getter or a putter; each kind has its own answer type.
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
     {

@@ -40,6 +40,9 @@ public static class WaitProtocol
 
         /// <summary>The request's arguments were invalid.</summary>
         Invalid = 2,
+
+        /// <summary>A bounded semaphore released more times than it was acquired.</summary>
+        Full = 3,
     }
 
     /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>
@@ -146,6 +149,21 @@ internal sealed class WaitQueue<TState>
         if (TryRemove(requestId, out var waiter))
         {
             waiter.ReplyTo.Tell(new WaitProtocol.Result(requestId, outcome), self);
+        }
+    }
+
+    /// <summary>Withdraws, unanswered, every waiter whose answer would go to the process at <paramref name="node"/> (it is gone).</summary>
+    public void WithdrawFrom(Address node)
+    {
+        for (var current = _order.First; current is not null;)
+        {
+            var next = current.Next;
+            if (current.Value.ReplyTo.Path.Address == node)
+            {
+                Detach(current);
+            }
+
+            current = next;
         }
     }
 

@@ -47,6 +47,7 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         var codecs = new WireCodecs();
         WaitProtocol.RegisterCodecs(codecs);
         LockActor.RegisterCodecs(codecs);
+        SemaphoreActor.RegisterCodecs(codecs);
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
         PrimitiveHost.RegisterCodecs(codecs);

@@ -88,6 +88,7 @@ internal static class Requests
     private static Exception ToException(WaitProtocol.Failed failed) => failed.Kind switch
     {
         WaitProtocol.FailureKind.NotHeld => new SynchronizationLockException(failed.Message),
+        WaitProtocol.FailureKind.Full => new SemaphoreFullException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 

@@ -29,10 +29,9 @@ internal static class FacadeFormatter
 {
     public static IMessagePackFormatter<T>? TryCreate<T>()
     {
-        var facade = typeof(T).GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAioFacade<>));
-        return facade is null || facade.GetGenericArguments()[0] != typeof(T)
-            ? null
-            : (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(FacadeFormatter<>).MakeGenericType(typeof(T)))!;
+        // A facade type is its own IAioFacade<T> (AioBoundedSemaphore also inherits AioSemaphore's).
+        var isFacade = typeof(T).GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAioFacade<>) && i.GetGenericArguments()[0] == typeof(T));
+        return isFacade ? (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(FacadeFormatter<>).MakeGenericType(typeof(T)))! : null;
     }
 }
 

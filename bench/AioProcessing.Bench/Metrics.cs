@@ -19,6 +19,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "lock_roundtrip_worker_us",
         "queue_roundtrip_us",
         "queue_stream_items_per_s",
+        "holder_death_release_ms",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
@@ -141,6 +142,28 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                 });
                 await consumer.JoinAsync(Bound);
                 break;
+            case "holder_death_release_ms":
+                // From killing a worker that holds a lock until a waiter in the coordinator's process gets it.
+                await MedianAsync(name, "ms", "AioProcessing", async () =>
+                {
+                    var held = new AioLock(context);
+                    var holding = new AioEvent(context);
+                    var holder = new AioProcess(context, Targets.HoldLock, held, holding);
+                    await holder.StartAsync();
+                    await holding.WaitAsync(Bound);
+                    var waiting = held.AcquireAsync(Bound);
+                    var sw = Stopwatch.StartNew();
+                    holder.Kill();
+                    if (!await waiting)
+                    {
+                        throw new TimeoutException("the killed holder's lock was never released");
+                    }
+
+                    var elapsed = sw.Elapsed.TotalMilliseconds;
+                    await holder.JoinAsync(Bound);
+                    return elapsed;
+                }, repeats: quick ? 3 : 5);
+                break;
             default:
                 throw new ArgumentException($"Unknown metric {name}.", nameof(name));
         }
@@ -224,6 +247,13 @@ internal static class Targets
         paths.Put(echo.Path.ToSerializationFormatWithAddress(address));
         paths.Put(counter.Path.ToSerializationFormatWithAddress(address));
         stop.Wait(TimeSpan.FromMinutes(10));
+    }
+
+    public static void HoldLock(AioLock lck, AioEvent holding)
+    {
+        lck.Acquire();
+        holding.Set();
+        Thread.Sleep(TimeSpan.FromMinutes(2));
     }
 
     public static void LockLoop(AioLock lck, int n, int repeats, AioQueue<double> figure)

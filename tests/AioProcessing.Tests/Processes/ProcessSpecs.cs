@@ -62,6 +62,41 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_lock_and_a_permit_held_by_a_killed_worker_are_given_back()
+    {
+        var lck = new AioLock(_context);
+        var sem = new AioBoundedSemaphore(1, _context);
+        var holding = new AioEvent(_context);
+        var p = new AioProcess(_context, HoldForever, lck, sem, holding);
+        await p.StartAsync();
+        Assert.True(await holding.WaitAsync(Bounds.Remote));
+        Assert.False(await lck.AcquireAsync(TimeSpan.Zero));
+        Assert.False(await sem.AcquireAsync(TimeSpan.Zero));
+
+        var waiting = lck.AcquireAsync(Bounds.Remote);
+        p.Kill();
+        Assert.True(await waiting, "the killed holder's lock was not handed to the waiter");
+        Assert.True(await sem.AcquireAsync(Bounds.Remote), "the killed holder's permit was not returned");
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(-9, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_semaphore_passed_to_a_child_bounds_it()
+    {
+        var sem = new AioBoundedSemaphore(1, _context);
+        var results = new AioQueue<bool>(context: _context);
+        await sem.AcquireAsync();
+        var p = new AioProcess(_context, TryAcquireTwice, sem, results);
+        await p.StartAsync();
+        Assert.False(await results.GetAsync(Bounds.Remote));
+        await sem.ReleaseAsync();
+        Assert.True(await results.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_lambda_capturing_a_local_runs_in_the_child_with_its_value()
     {
         var context = _context;
@@ -182,6 +217,21 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
         await gate.SetAsync();
         Assert.True(await p.JoinAsync(Bounds.Remote));
         Assert.Equal(0, p.ExitCode);
+    }
+
+    private static void HoldForever(AioLock lck, AioBoundedSemaphore sem, AioEvent holding)
+    {
+        lck.Acquire();
+        sem.Acquire();
+        holding.Set();
+        Thread.Sleep(TimeSpan.FromMinutes(2));
+    }
+
+    private static void TryAcquireTwice(AioBoundedSemaphore sem, AioQueue<bool> results)
+    {
+        results.Put(sem.Acquire(block: false));
+        results.Put(sem.Acquire(timeout: TimeSpan.FromSeconds(30)));
+        sem.Release();
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
