@@ -210,10 +210,10 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0)
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null)
     {
         ThrowIfDisposed();
-        var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument), CancellationToken.None));
+        var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload), CancellationToken.None));
         return created.Actor;
     }
 

@@ -11,10 +11,10 @@ namespace AioProcessing;
 public abstract class AioPrimitive : IAioFacade
 {
     /// <summary>Creates the primitive's actor in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
-    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0)
+    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null)
     {
         Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(kind, argument);
+        Actor = Context.CreatePrimitive(kind, argument, argument2, payload);
     }
 
     /// <summary>Binds to an existing actor: how a received facade is rebuilt in the receiving process.</summary>

@@ -18,7 +18,7 @@ public sealed class PrimitiveHost : ReceiveActor
 
     /// <summary>Creates the host.</summary>
     public PrimitiveHost() =>
-        Receive<Create>(m => Sender.Tell(new Created(m.RequestId, Context.ActorOf(PropsFor(m.Kind, m.Argument)))));
+        Receive<Create>(m => Sender.Tell(new Created(m.RequestId, Context.ActorOf(PropsFor(m.Kind, m.Argument, m.Argument2, m.Payload)))));
 
     /// <summary>The primitives the coordinator hosts.</summary>
     public enum Kind : byte
@@ -37,6 +37,9 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary>A bounded <see cref="SemaphoreActor"/>; the argument is the initial value.</summary>
         BoundedSemaphore = 5,
+
+        /// <summary><see cref="BarrierActor"/>; the arguments are the parties and the default timeout, the payload the encoded action.</summary>
+        Barrier = 6,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -48,24 +51,25 @@ public sealed class PrimitiveHost : ReceiveActor
     /// </summary>
     public const string Dispatcher = "aio.primitive-dispatcher";
 
-    /// <summary>Props for a primitive of <paramref name="kind"/>, on <see cref="Dispatcher"/>; <paramref name="argument"/> is kind-specific.</summary>
-    public static Props PropsFor(Kind kind, int argument) => (kind switch
+    /// <summary>Props for a primitive of <paramref name="kind"/>, on <see cref="Dispatcher"/>; the arguments and payload are kind-specific.</summary>
+    public static Props PropsFor(Kind kind, int argument, long argument2 = 0, byte[]? payload = null) => (kind switch
     {
         Kind.Lock => LockActor.Props(),
         Kind.Event => EventActor.Props(),
         Kind.Queue => QueueActor.Props(argument),
         Kind.Semaphore => SemaphoreActor.Props(argument, bounded: false),
         Kind.BoundedSemaphore => SemaphoreActor.Props(argument, bounded: true),
+        Kind.Barrier => BarrierActor.Props(argument, argument2, payload),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown primitive kind."),
     }).WithDispatcher(Dispatcher);
 
     /// <summary>Create a primitive. Answered by <see cref="Created"/>.</summary>
-    public sealed record Create(long RequestId, Kind Kind, int Argument) : IAioRequest;
+    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null) : IAioRequest;
 
     /// <summary>The new primitive's actor.</summary>
     public sealed record Created(long RequestId, IActorRef Actor) : IAioReply;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int()))
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes()))
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); }, static r => new Created(r.Long(), r.Actor()));
 }

@@ -152,6 +152,9 @@ internal sealed class WaitQueue<TState>
         }
     }
 
+    /// <summary>The waiters, longest-waiting first.</summary>
+    public IReadOnlyList<Waiter> Snapshot() => [.. _order];
+
     /// <summary>Withdraws, unanswered, every waiter whose answer would go to the process at <paramref name="node"/> (it is gone).</summary>
     public void WithdrawFrom(Address node)
     {

@@ -48,6 +48,7 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         WaitProtocol.RegisterCodecs(codecs);
         LockActor.RegisterCodecs(codecs);
         SemaphoreActor.RegisterCodecs(codecs);
+        BarrierActor.RegisterCodecs(codecs);
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
         PrimitiveHost.RegisterCodecs(codecs);

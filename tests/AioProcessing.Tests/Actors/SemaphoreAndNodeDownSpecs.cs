@@ -87,6 +87,8 @@ public sealed class NodeDownSpecs : TestKit
         ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted));
         var waiter = CreateTestProbe();
         sem.Tell(new SemaphoreActor.Acquire(2, WaitProtocol.Infinite), waiter);
+        sem.Tell(new SemaphoreActor.Query(9));
+        ExpectMsg(new SemaphoreActor.State(9, 0)); // started, so subscribed to node deaths
 
         Sys.EventStream.Publish(new NodeProtocol.NodeDown(Here));
         AwaitAssert(() =>

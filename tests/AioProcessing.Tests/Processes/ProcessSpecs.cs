@@ -97,6 +97,25 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_barrier_synchronises_the_parent_and_two_children_and_its_action_runs_once()
+    {
+        var runs = new AioQueue<int>(context: _context);
+        var indices = new AioQueue<int>(context: _context);
+        var barrier = new AioBarrier(3, () => runs.Put(Environment.ProcessId), context: _context);
+        var children = new[] { new AioProcess(_context, WaitAtBarrier, barrier, indices), new AioProcess(_context, WaitAtBarrier, barrier, indices) };
+        await Task.WhenAll(children.Select(c => c.StartAsync()));
+        var mine = await barrier.WaitAsync(Bounds.Remote);
+        var all = new[] { mine, await indices.GetAsync(Bounds.Remote), await indices.GetAsync(Bounds.Remote) };
+        Assert.Equal([0, 1, 2], all.Order());
+        Assert.Equal(1, await runs.CountAsync());
+        foreach (var child in children)
+        {
+            Assert.True(await child.JoinAsync(Bounds.Remote));
+            Assert.Equal(0, child.ExitCode);
+        }
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_lambda_capturing_a_local_runs_in_the_child_with_its_value()
     {
         var context = _context;
@@ -218,6 +237,8 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
         Assert.True(await p.JoinAsync(Bounds.Remote));
         Assert.Equal(0, p.ExitCode);
     }
+
+    private static void WaitAtBarrier(AioBarrier barrier, AioQueue<int> indices) => indices.Put(barrier.Wait(TimeSpan.FromSeconds(30)));
 
     private static void HoldForever(AioLock lck, AioBoundedSemaphore sem, AioEvent holding)
     {
