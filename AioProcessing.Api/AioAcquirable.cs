@@ -7,13 +7,13 @@ namespace AioProcessing;
 
 /// <summary>
 /// A primitive that is acquired and released (<see cref="AioLock"/>, <see cref="AioSemaphore"/>,
-/// <see cref="AioBoundedSemaphore"/>): the members they share, with Python's semantics. Waiters are served first
+/// <see cref="AioBoundedSemaphore"/>, <see cref="AioCondition"/>): the members they share, with Python's semantics. Waiters are served first
 /// come, first served. What a worker process holds is given back when its node goes down.
 /// </summary>
 public abstract class AioAcquirable : AioPrimitive
 {
-    private protected AioAcquirable(AioContext? context, PrimitiveHost.Kind kind, int argument = 0)
-        : base(context, kind, argument)
+    private protected AioAcquirable(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, byte[]? payload = null)
+        : base(context, kind, argument, payload: payload)
     {
     }
 

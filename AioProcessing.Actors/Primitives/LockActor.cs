@@ -9,14 +9,14 @@ namespace AioProcessing.Actors.Primitives;
 /// </summary>
 public sealed class LockActor : PrimitiveActor
 {
-    private readonly WaitQueue<bool> _waiters;
+    private readonly WaitQueue<WaitProtocol.Outcome> _waiters;
     private bool _held;
     private Address? _holder;
 
     /// <summary>Creates an unheld lock.</summary>
     public LockActor()
     {
-        _waiters = new WaitQueue<bool>(Timers);
+        _waiters = new WaitQueue<WaitProtocol.Outcome>(Timers);
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
     }
@@ -24,8 +24,12 @@ public sealed class LockActor : PrimitiveActor
     /// <summary>Props for a new lock actor.</summary>
     public static Props Props() => Akka.Actor.Props.Create(static () => new LockActor());
 
-    /// <summary>Take the lock, waiting at most <paramref name="TimeoutMs"/> (0: do not wait, -1: no limit). Answered by <see cref="WaitProtocol.Result"/>.</summary>
-    public sealed record Acquire(long RequestId, long TimeoutMs) : IAioRequest;
+    /// <summary>
+    /// Take the lock, waiting at most <paramref name="TimeoutMs"/> (0: do not wait, -1: no limit). Answered by
+    /// <see cref="WaitProtocol.Result"/>: <see cref="WaitProtocol.Outcome.Granted"/>, or <paramref name="GrantedAs"/> when a
+    /// condition re-acquires the lock for a waiter whose wait timed out or was cancelled.
+    /// </summary>
+    public sealed record Acquire(long RequestId, long TimeoutMs, WaitProtocol.Outcome GrantedAs = WaitProtocol.Outcome.Granted) : IAioRequest;
 
     /// <summary>
     /// Release the lock. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> when it is not
@@ -47,7 +51,7 @@ public sealed class LockActor : PrimitiveActor
     }
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Acquire(r.Long(), r.Long()))
+        .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); w.Byte((byte)m.GrantedAs); }, static r => new Acquire(r.Long(), r.Long(), (WaitProtocol.Outcome)r.Byte()))
         .Add<Release>("lr", static (w, m) => w.Long(m.RequestId), static r => new Release(r.Long()));
 
     private void OnAcquire(Acquire request)
@@ -55,7 +59,7 @@ public sealed class LockActor : PrimitiveActor
         if (!_held)
         {
             _held = true;
-            Grant(Sender, request.RequestId);
+            Grant(Sender, request.RequestId, request.GrantedAs);
         }
         else if (request.TimeoutMs == 0)
         {
@@ -63,7 +67,7 @@ public sealed class LockActor : PrimitiveActor
         }
         else
         {
-            _waiters.Enqueue(request.RequestId, Sender, true, request.TimeoutMs);
+            _waiters.Enqueue(request.RequestId, Sender, request.GrantedAs, request.TimeoutMs);
         }
     }
 
@@ -84,7 +88,7 @@ public sealed class LockActor : PrimitiveActor
     {
         if (_waiters.TryDequeue(out var next))
         {
-            Grant(next.ReplyTo, next.RequestId);
+            Grant(next.ReplyTo, next.RequestId, next.State);
         }
         else
         {
@@ -93,9 +97,9 @@ public sealed class LockActor : PrimitiveActor
         }
     }
 
-    private void Grant(IActorRef to, long requestId)
+    private void Grant(IActorRef to, long requestId, WaitProtocol.Outcome grantedAs)
     {
         _holder = to.Path.Address;
-        to.Tell(new WaitProtocol.Result(requestId, WaitProtocol.Outcome.Granted));
+        to.Tell(new WaitProtocol.Result(requestId, grantedAs));
     }
 }

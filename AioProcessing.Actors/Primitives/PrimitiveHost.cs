@@ -18,7 +18,14 @@ public sealed class PrimitiveHost : ReceiveActor
 
     /// <summary>Creates the host.</summary>
     public PrimitiveHost() =>
-        Receive<Create>(m => Sender.Tell(new Created(m.RequestId, Context.ActorOf(PropsFor(m.Kind, m.Argument, m.Argument2, m.Payload)))));
+        Receive<Create>(m =>
+        {
+            // A condition needs its lock's actor, named by path in the payload.
+            var props = m.Kind == Kind.Condition
+                ? ConditionActor.Props(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(System.Text.Encoding.UTF8.GetString(m.Payload!))).WithDispatcher(Dispatcher)
+                : PropsFor(m.Kind, m.Argument, m.Argument2, m.Payload);
+            Sender.Tell(new Created(m.RequestId, Context.ActorOf(props)));
+        });
 
     /// <summary>The primitives the coordinator hosts.</summary>
     public enum Kind : byte
@@ -40,6 +47,9 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary><see cref="BarrierActor"/>; the arguments are the parties and the default timeout, the payload the encoded action.</summary>
         Barrier = 6,
+
+        /// <summary><see cref="ConditionActor"/>; the payload is its lock actor's path (UTF-8).</summary>
+        Condition = 7,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -60,6 +70,7 @@ public sealed class PrimitiveHost : ReceiveActor
         Kind.Semaphore => SemaphoreActor.Props(argument, bounded: false),
         Kind.BoundedSemaphore => SemaphoreActor.Props(argument, bounded: true),
         Kind.Barrier => BarrierActor.Props(argument, argument2, payload),
+        Kind.Condition => throw new ArgumentException("A condition is created by the host, which resolves its lock.", nameof(kind)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown primitive kind."),
     }).WithDispatcher(Dispatcher);
 

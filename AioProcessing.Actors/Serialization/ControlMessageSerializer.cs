@@ -49,6 +49,7 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         LockActor.RegisterCodecs(codecs);
         SemaphoreActor.RegisterCodecs(codecs);
         BarrierActor.RegisterCodecs(codecs);
+        ConditionActor.RegisterCodecs(codecs);
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
         PrimitiveHost.RegisterCodecs(codecs);

@@ -116,6 +116,21 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_child_waiting_on_a_condition_is_woken_by_the_parent()
+    {
+        var cond = new AioCondition(context: _context);
+        var ready = new AioEvent(_context);
+        var p = new AioProcess(_context, WaitOnCondition, cond, ready);
+        await p.StartAsync();
+        Assert.True(await ready.WaitAsync(Bounds.Remote));
+        Assert.True(await cond.AcquireAsync(Bounds.Remote));
+        await cond.NotifyAsync();
+        await cond.ReleaseAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_lambda_capturing_a_local_runs_in_the_child_with_its_value()
     {
         var context = _context;
@@ -236,6 +251,18 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
         await gate.SetAsync();
         Assert.True(await p.JoinAsync(Bounds.Remote));
         Assert.Equal(0, p.ExitCode);
+    }
+
+    private static void WaitOnCondition(AioCondition cond, AioEvent ready)
+    {
+        using (cond.Lock())
+        {
+            ready.Set();
+            if (!cond.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("never notified");
+            }
+        }
     }
 
     private static void WaitAtBarrier(AioBarrier barrier, AioQueue<int> indices) => indices.Put(barrier.Wait(TimeSpan.FromSeconds(30)));
