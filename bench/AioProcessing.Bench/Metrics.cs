@@ -20,6 +20,8 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "queue_roundtrip_us",
         "queue_stream_items_per_s",
         "holder_death_release_ms",
+        "lock_256_callers_sync_ms",
+        "lock_256_callers_async_ms",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
@@ -164,9 +166,47 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     return elapsed;
                 }, repeats: quick ? 3 : 5);
                 break;
+            case "lock_256_callers_sync_ms":
+                // 256 callers blocking thread-pool threads in the sync facade, 10 lock scopes each, on one lock.
+                await ContendedAsync(name, static (shared, bound) => Task.Run(() =>
+                {
+                    for (var i = 0; i < 10; i++)
+                    {
+                        using (shared.Lock(bound))
+                        {
+                        }
+                    }
+                }));
+                break;
+            case "lock_256_callers_async_ms":
+                // The async equivalent of lock_256_callers_sync_ms.
+                await ContendedAsync(name, static async (shared, bound) =>
+                {
+                    for (var i = 0; i < 10; i++)
+                    {
+                        await using (await shared.LockAsync(bound))
+                        {
+                        }
+                    }
+                });
+                break;
             default:
                 throw new ArgumentException($"Unknown metric {name}.", nameof(name));
         }
+    }
+
+    private async Task ContendedAsync(string metric, Func<AioLock, TimeSpan, Task> caller)
+    {
+        var shared = new AioLock(context);
+        async Task<double> RunOnce()
+        {
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, 256).Select(_ => caller(shared, Bound))).WaitAsync(Bound);
+            return sw.Elapsed.TotalMilliseconds;
+        }
+
+        await RunOnce(); // warm-up: first-use costs are not the contention's
+        await MedianAsync(metric, "ms", "AioProcessing", RunOnce);
     }
 
     private static async Task<double> PerOpAsync(int n, Func<Task> op)
