@@ -1,4 +1,3 @@
-using System.Reflection;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Serialization;
@@ -146,16 +145,8 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
         try
         {
             var (action, args) = Context.Payloads.DeserializeCall(encoded);
-            if (action.DynamicInvoke(args) is Task task)
-            {
-                await task.ConfigureAwait(false);
-            }
-
+            await CallShape.InvokeAsync(action, args).ConfigureAwait(false);
             return null;
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            return ex.InnerException;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

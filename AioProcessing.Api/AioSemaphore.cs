@@ -16,7 +16,7 @@ public class AioSemaphore : AioAcquirable, IAioFacade<AioSemaphore>
     /// <summary>Creates a semaphore with <paramref name="value"/> free permits in the coordinator of <paramref name="context"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     public AioSemaphore(int value = 1, AioContext? context = null)
-        : this(CheckValue(value), PrimitiveHost.Kind.Semaphore, context)
+        : this(value, PrimitiveHost.Kind.Semaphore, context)
     {
     }
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Node.Worker;
 using AioProcessing.Serialization;
@@ -35,24 +34,14 @@ public sealed class WorkerExecutor : ITargetExecutor
         try
         {
             var (target, args) = context.Payloads.DeserializeCall(run.Target);
-            var result = target.DynamicInvoke(args);
-            switch (result)
-            {
-                case Task task:
-                    task.GetAwaiter().GetResult();
-                    break;
-                case ValueTask valueTask:
-                    valueTask.AsTask().GetAwaiter().GetResult();
-                    break;
-            }
-
+            // On this dedicated thread: a synchronous target runs here, an async one is awaited to its end.
+            CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
             return new TargetOutcome(0, null);
         }
 #pragma warning disable CA1031 // Whatever the target throws is its outcome, reported to the parent.
-        catch (Exception ex)
+        catch (Exception error)
 #pragma warning restore CA1031
         {
-            var error = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
             // As Python does, the child prints its traceback to its stderr as well.
             Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
             return new TargetOutcome(1, new NodeProtocol.RemoteError(error.GetType().FullName ?? error.GetType().Name, error.Message, error.StackTrace ?? ""));

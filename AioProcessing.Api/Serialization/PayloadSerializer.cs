@@ -119,9 +119,37 @@ internal sealed class PayloadSerializer
         new(TransferException.At(ex, null).Describe($"{what} cannot be sent to another process"), paramName, ex);
 }
 
-/// <summary>The parameters a delegate is called with, named after the method's own parameters where they line up.</summary>
+/// <summary>The parameters a delegate is called with, and how a decoded call is run.</summary>
 internal static class CallShape
 {
+    /// <summary>
+    /// Runs a decoded call and awaits what it returns (a <see cref="Task"/> or <see cref="ValueTask"/>); the target's
+    /// own exception comes out as itself, not wrapped in a <see cref="System.Reflection.TargetInvocationException"/>.
+    /// </summary>
+    public static async Task InvokeAsync(Delegate target, object?[] args)
+    {
+        object? result;
+        try
+        {
+            result = target.DynamicInvoke(args);
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+            throw;
+        }
+
+        switch (result)
+        {
+            case Task task:
+                await task.ConfigureAwait(false);
+                break;
+            case ValueTask valueTask:
+                await valueTask.ConfigureAwait(false);
+                break;
+        }
+    }
+
     public static IReadOnlyList<(Type Type, string Name)> Parameters(Delegate target)
     {
         var invoke = target.GetType().GetMethod("Invoke")!.GetParameters();
