@@ -62,7 +62,7 @@ internal static class Program
         await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config)).ConfigureAwait(false);
         StartupTrace.Mark("node started");
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout", TimeSpan.FromSeconds(5));
+        var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout");
         var environment = new WorkerEnvironment(node.System, coordinator, bootstrap);
         node.System.ActorOf(WorkerNode.Props(environment, executor, exit, reportTimeout), WorkerNode.Name);
         var code = await exit.Task.ConfigureAwait(false);

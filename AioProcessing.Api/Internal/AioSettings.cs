@@ -2,13 +2,19 @@ using Akka.Configuration;
 
 namespace AioProcessing.Internal;
 
-/// <summary>The <c>aio.*</c> settings of <c>hocon/aio-node.conf</c>, read once per context.</summary>
+/// <summary>
+/// The <c>aio.*</c> settings, read once per context. Their defaults live in <c>hocon/aio-node.conf</c> only, which
+/// every node loads under any user HOCON; a key missing here means that file was replaced, and says so.
+/// </summary>
 internal sealed record AioSettings(int MaxPayloadBytes, TimeSpan StartTimeout, TimeSpan JoinOnDisposeTimeout, TimeSpan AskGrace, int WarmNodes)
 {
     public static AioSettings From(Config config) => new(
-        MaxPayloadBytes: (int)Math.Min(int.MaxValue, config.GetByteSize("aio.payload.max-bytes") ?? 33_488_896),
-        StartTimeout: config.GetTimeSpan("aio.node.start-timeout", TimeSpan.FromSeconds(30)),
-        JoinOnDisposeTimeout: config.GetTimeSpan("aio.node.join-on-dispose-timeout", TimeSpan.FromSeconds(10)),
-        AskGrace: config.GetTimeSpan("aio.ask.grace", TimeSpan.FromSeconds(10)),
-        WarmNodes: config.GetInt("aio.node.warm-nodes", 0));
+        MaxPayloadBytes: (int)Math.Min(int.MaxValue, Require(config, "aio.payload.max-bytes").GetByteSize("aio.payload.max-bytes")!.Value),
+        StartTimeout: Require(config, "aio.node.start-timeout").GetTimeSpan("aio.node.start-timeout"),
+        JoinOnDisposeTimeout: Require(config, "aio.node.join-on-dispose-timeout").GetTimeSpan("aio.node.join-on-dispose-timeout"),
+        AskGrace: Require(config, "aio.ask.grace").GetTimeSpan("aio.ask.grace"),
+        WarmNodes: Require(config, "aio.node.warm-nodes").GetInt("aio.node.warm-nodes"));
+
+    private static Config Require(Config config, string path) =>
+        config.HasPath(path) ? config : throw new ConfigurationException($"The AioProcessing setting '{path}' is missing; its default lives in hocon/aio-node.conf.");
 }

@@ -15,7 +15,7 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
     /// <summary>Creates the logger; Akka does this through <c>akka.loggers</c>.</summary>
     public StderrLogger()
     {
-        var quiet = Context.System.Settings.Config.GetBoolean("aio.log.quiet-disassociations", true);
+        var quiet = Context.System.Settings.Config.GetBoolean("aio.log.quiet-disassociations");
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
