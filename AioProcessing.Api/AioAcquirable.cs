@@ -12,8 +12,8 @@ namespace AioProcessing;
 /// </summary>
 public abstract class AioAcquirable : AioPrimitive
 {
-    private protected AioAcquirable(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, byte[]? payload = null)
-        : base(context, kind, argument, payload: payload)
+    private protected AioAcquirable(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, byte[]? payload = null, string? name = null)
+        : base(context, kind, argument, payload: payload, name: name)
     {
     }
 
@@ -41,7 +41,7 @@ public abstract class AioAcquirable : AioPrimitive
     public Task<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken ct = default) => AcquireCoreAsync(timeout, ct);
 
     /// <summary>Releases once.</summary>
-    /// <exception cref="SynchronizationLockException">A lock that is not held.</exception>
+    /// <exception cref="SynchronizationLockException">A lock that is not held (for an <see cref="AioRLock"/>: not held by the caller).</exception>
     /// <exception cref="SemaphoreFullException">A bounded semaphore released more times than it was acquired.</exception>
     public void Release() => Blocking.Wait(ReleaseAsync);
 
@@ -49,19 +49,9 @@ public abstract class AioAcquirable : AioPrimitive
     /// Releases once. What this process acquired is released without waiting for an answer: that cannot fail, and
     /// messages to the primitive stay in order, so this process's next acquire comes after it.
     /// </summary>
-    /// <exception cref="SynchronizationLockException">A lock that is not held.</exception>
+    /// <exception cref="SynchronizationLockException">A lock that is not held (for an <see cref="AioRLock"/>: not held by the caller).</exception>
     /// <exception cref="SemaphoreFullException">A bounded semaphore released more times than it was acquired.</exception>
-    public Task ReleaseAsync()
-    {
-        if (Context.TryTakeGrant(Actor) || !ReleaseCanFail)
-        {
-            Context.ThrowIfDisposed();
-            Actor.Tell(ReleaseRequest(WaitProtocol.NoReply), Context.Inbox);
-            return Task.CompletedTask;
-        }
-
-        return Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, ReleaseRequest(Requests.NextId()), CancellationToken.None);
-    }
+    public Task ReleaseAsync() => ReleaseCoreAsync();
 
     /// <summary>Acquires and returns a handle that releases once when disposed: <c>using (x.Lock()) { ... }</c>.</summary>
     /// <exception cref="TimeoutException"><paramref name="timeout"/> elapsed first.</exception>
@@ -69,40 +59,82 @@ public abstract class AioAcquirable : AioPrimitive
 
     /// <summary>Acquires and returns a handle that releases once when disposed: <c>await using (await x.LockAsync()) { ... }</c>.</summary>
     /// <exception cref="TimeoutException"><paramref name="timeout"/> elapsed first.</exception>
-    public async Task<LockHandle> LockAsync(TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        if (!await AcquireCoreAsync(timeout, ct).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"{GetType().Name} was not free within {timeout}.");
-        }
-
-        return new LockHandle(ReleaseAsync);
-    }
+    public Task<LockHandle> LockAsync(TimeSpan? timeout = null, CancellationToken ct = default) =>
+        // Not an async method: whatever the acquire notes about its caller (an AioRLock's owner) must stay with the caller.
+        ToHandleAsync(AcquireCoreAsync(timeout, ct), timeout);
 
     private protected abstract IAioRequest AcquireRequest(long requestId, long timeoutMs);
 
     private protected abstract IAioRequest ReleaseRequest(long requestId);
 
-    private async Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct)
+    /// <summary>Acquires at the actor. Overrides that note who the caller is must do so before their first await.</summary>
+    private protected virtual async Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct)
     {
-        var timeoutMs = Requests.TimeoutMs(timeout);
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, AcquireRequest(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
-        if (!Requests.Granted(result.Outcome, ct))
+        if (!await AskAcquireAsync(timeout, ct).ConfigureAwait(false))
         {
             return false;
         }
 
+        // Noted so that this process's release of it needs no round trip.
         Context.NoteGrant(Actor);
         return true;
     }
+
+    /// <summary>Releases at the actor; a release of something this process holds is told, not asked.</summary>
+    private protected virtual Task ReleaseCoreAsync()
+    {
+        if (Context.TryTakeGrant(Actor) || !ReleaseCanFail)
+        {
+            TellRelease();
+            return Task.CompletedTask;
+        }
+
+        return Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, ReleaseRequest(Requests.NextId()), CancellationToken.None);
+    }
+
+    /// <summary>Sends a release that needs no answer: this process holds what it releases.</summary>
+    private protected void TellRelease()
+    {
+        Context.ThrowIfDisposed();
+        Actor.Tell(ReleaseRequest(WaitProtocol.NoReply), Context.Inbox);
+    }
+
+    /// <summary>One acquire request to the actor and its answer: true when granted.</summary>
+    private protected async Task<bool> AskAcquireAsync(TimeSpan? timeout, CancellationToken ct)
+    {
+        var timeoutMs = Requests.TimeoutMs(timeout);
+        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, AcquireRequest(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        return Requests.Granted(result.Outcome, ct);
+    }
+
+    private async Task<LockHandle> ToHandleAsync(Task<bool> acquiring, TimeSpan? timeout)
+    {
+        if (!await acquiring.ConfigureAwait(false))
+        {
+            throw new TimeoutException($"{GetType().Name} was not free within {timeout}.");
+        }
+
+        return new LockHandle(ReleaseAsync, Context.LostToken);
+    }
 }
 
-/// <summary>A held lock or permit; disposing it releases exactly once, however often it is disposed.</summary>
+/// <summary>
+/// A held lock or permit; disposing it releases exactly once, however often it is disposed. <see cref="HoldLost"/>
+/// fires if the hold ends without a release: this process lost its coordinator (which then gives back what this
+/// process held, or is gone) or its context was disposed.
+/// </summary>
 public sealed class LockHandle : IDisposable, IAsyncDisposable
 {
     private Func<Task>? _release;
 
-    internal LockHandle(Func<Task> release) => _release = release;
+    internal LockHandle(Func<Task> release, CancellationToken holdLost)
+    {
+        _release = release;
+        HoldLost = holdLost;
+    }
+
+    /// <summary>Fires when the hold is lost without a release (coordinator lost, context disposed); pass it to the work done under the hold.</summary>
+    public CancellationToken HoldLost { get; }
 
     /// <summary>Releases if this handle still holds.</summary>
     public void Dispose()

@@ -9,25 +9,37 @@ using Akka.Actor;
 namespace AioProcessing;
 
 /// <summary>
-/// A condition variable over an <see cref="AioLock"/>, shared by every process of a coordinator, as Python's
-/// <c>multiprocessing.Condition</c>. Its lock members act on that lock. <see cref="Wait"/> (with the lock held)
-/// releases the lock, waits for a <see cref="Notify"/>, and holds the lock again when it returns or throws.
+/// A condition variable over an <see cref="AioLock"/> or an <see cref="AioRLock"/>, shared by every process of a
+/// coordinator, as Python's <c>multiprocessing.Condition</c>. Its lock members act on that lock. <see cref="Wait"/>
+/// (with the lock held) releases the lock, however deeply an <see cref="AioRLock"/> is held, waits for a
+/// <see cref="Notify"/>, and holds the lock again, as deeply as before, when it returns or throws.
 /// </summary>
 public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
 {
-    /// <summary>Creates a condition over <paramref name="lck"/>, or over a new lock when null.</summary>
-    /// <param name="lck">The lock; a new <see cref="AioLock"/> when null (Python's default is a reentrant lock, which AioProcessing does not have yet).</param>
+    private readonly AioRLock? _rlock;
+
+    /// <summary>Creates a condition over <paramref name="lck"/>, or over a new <see cref="AioLock"/> when null.</summary>
+    /// <param name="lck">The lock; a new <see cref="AioLock"/> when null.</param>
     /// <param name="context">The coordinator; defaults to the lock's, then to <see cref="AioContext.Default"/>.</param>
     /// <exception cref="ArgumentException">The lock belongs to another context.</exception>
     public AioCondition(AioLock? lck = null, AioContext? context = null)
-        : base(context ?? lck?.Context, PrimitiveHost.Kind.Condition, payload: LockPath(lck, context))
+        : base(context ?? lck?.Context, PrimitiveHost.Kind.Condition, payload: LockPath(lck ?? new AioLock(context), context, nameof(lck)))
     {
     }
 
-    private AioCondition(AioContext context, IActorRef actor)
-        : base(context, actor)
-    {
-    }
+    /// <summary>Creates a condition over the reentrant lock <paramref name="lck"/> (Python's default lock for a condition).</summary>
+    /// <param name="lck">The reentrant lock.</param>
+    /// <param name="context">The coordinator; defaults to the lock's.</param>
+    /// <exception cref="ArgumentException">The lock belongs to another context.</exception>
+    public AioCondition(AioRLock lck, AioContext? context = null)
+        : base(context ?? lck?.Context, PrimitiveHost.Kind.Condition, payload: LockPath(lck ?? throw new ArgumentNullException(nameof(lck)), context, nameof(lck))) =>
+        _rlock = lck;
+
+    private AioCondition(AioContext context, IActorRef actor, AioRLock? rlock = null)
+        : base(context, actor) =>
+        _rlock = rlock;
+
+    IActorRef? IAioFacade.Companion => _rlock?.Actor;
 
     /// <summary>Releases the lock, waits until notified, and takes the lock back; false when <paramref name="timeout"/> elapsed first.</summary>
     /// <param name="timeout">How long to wait for a notify; null waits without limit.</param>
@@ -36,11 +48,25 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     public bool Wait(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => WaitAsync(timeout, ct));
 
     /// <inheritdoc cref="Wait"/>
-    public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    public Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
+        ct.ThrowIfCancellationRequested();
+        // Not an async method: an AioRLock's holds are checked against the caller's own flow, before anything is sent.
+        var suspended = _rlock?.Ownership.Suspend();
+        return WaitCoreAsync(timeoutMs, suspended, ct);
+    }
+
+    private async Task<bool> WaitCoreAsync(long timeoutMs, RLockOwnership.Frame[]? suspended, CancellationToken ct)
+    {
         // No deadline on the call itself: after the notify it still waits for the lock, for as long as that takes.
         var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new ConditionActor.Wait(Requests.NextId(), timeoutMs), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
+        if (suspended is not null)
+        {
+            // The coordinator gave the lock back to this process for this waiter: its holds return as they were.
+            _rlock!.Ownership.Restore(suspended);
+        }
+
         return Requests.Granted(result.Outcome, ct);
     }
 
@@ -94,6 +120,14 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
 
     static AioCondition IAioFacade<AioCondition>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 
+    static AioCondition IAioFacade<AioCondition>.Rebind(AioContext context, IActorRef actor, IActorRef companion) =>
+        new(context, actor, AioRLock.Bind(context, companion));
+
+    private protected override Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct) =>
+        _rlock is null ? base.AcquireCoreAsync(timeout, ct) : _rlock.AcquireAsync(timeout, ct);
+
+    private protected override Task ReleaseCoreAsync() => _rlock is null ? base.ReleaseCoreAsync() : _rlock.ReleaseAsync();
+
     private protected override IAioRequest AcquireRequest(long requestId, long timeoutMs) => new LockActor.Acquire(requestId, timeoutMs);
 
     private protected override IAioRequest ReleaseRequest(long requestId) => new LockActor.Release(requestId);
@@ -102,14 +136,13 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     private static TimeSpan? Remaining(TimeSpan? timeout, Stopwatch clock) =>
         timeout is not { } limit || limit == Timeout.InfiniteTimeSpan ? null : limit - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
-    private static byte[] LockPath(AioLock? lck, AioContext? context)
+    private static byte[] LockPath(AioAcquirable lck, AioContext? context, string paramName)
     {
-        if (lck is not null && context is not null && !ReferenceEquals(lck.Context, context))
+        if (context is not null && !ReferenceEquals(lck.Context, context))
         {
-            throw new ArgumentException("The lock belongs to another AioContext than the condition.", nameof(lck));
+            throw new ArgumentException("The lock belongs to another AioContext than the condition.", paramName);
         }
 
-        var theLock = lck ?? new AioLock(context);
-        return Encoding.UTF8.GetBytes(theLock.Context.PathOf(theLock.Actor));
+        return Encoding.UTF8.GetBytes(lck.Context.PathOf(lck.Actor));
     }
 }

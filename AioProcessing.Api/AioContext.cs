@@ -22,13 +22,17 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private static AioContext? s_default;
 
     private readonly AioNode? _ownedNode;
+    private readonly bool _isCoordinator;
     private WarmNodes? _warmNodes;
     private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
     private readonly ConcurrentDictionary<IActorRef, int> _grants = new();
+    private readonly ConcurrentDictionary<ActorPath, RLockOwnership> _rlocks = new();
+    private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
-    private AioContext(ActorSystem system, Address coordinator, string secret, string? hocon, IReadOnlyList<string> probeDirectories, AioNode? ownedNode)
+    private AioContext(ActorSystem system, Address coordinator, string secret, string? hocon, IReadOnlyList<string> probeDirectories, AioNode? ownedNode, Membership membership)
     {
+        _isCoordinator = membership == Membership.Coordinator;
         System = system;
         CoordinatorAddress = coordinator;
         Secret = secret;
@@ -41,6 +45,23 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         Inbox = new ReplyInbox((ExtendedActorSystem)system);
         NodeManager = ResolveActor(coordinator + Actors.Nodes.NodeManager.Path);
         PrimitiveHost = ResolveActor(coordinator + Actors.Primitives.PrimitiveHost.Path);
+        if (!_isCoordinator)
+        {
+            Member = system.ActorOf(CoordinatorWatch.Props(NodeManager, membership == Membership.SpawnedWorker, OnCoordinatorLost), "aio-coordinator-watch");
+        }
+    }
+
+    /// <summary>How a context belongs to its coordinator.</summary>
+    private enum Membership
+    {
+        /// <summary>It runs the coordinator.</summary>
+        Coordinator,
+
+        /// <summary>A worker node the coordinator spawned: the connection is its life.</summary>
+        SpawnedWorker,
+
+        /// <summary>A process that joined with <see cref="ConnectAsync"/>: DeathWatch alone decides.</summary>
+        Joined,
     }
 
     /// <summary>
@@ -68,7 +89,10 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     public string Address => CoordinatorAddress.ToString();
 
     /// <summary>True when this context runs the coordinator in this process.</summary>
-    public bool IsCoordinator => _ownedNode is not null;
+    public bool IsCoordinator => _isCoordinator;
+
+    /// <summary>This process's member actor, watched by the coordinator (null in the coordinator's own process).</summary>
+    internal IActorRef? Member { get; }
 
     internal ActorSystem System { get; }
 
@@ -76,7 +100,11 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     internal Address LocalAddress { get; }
 
-    internal string Secret { get; }
+    /// <summary>
+    /// The coordinator's secret, which a process needs to <see cref="ConnectAsync">join</see> it (Python's
+    /// <c>authkey</c>). Generated at random unless <see cref="AioContextOptions.Secret"/> set it; keep it private.
+    /// </summary>
+    public string Secret { get; }
 
     internal string? Hocon { get; }
 
@@ -99,19 +127,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     {
         options ??= new AioContextOptions();
         var secret = options.Secret ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        Config? config;
-        try
-        {
-            config = options.Hocon is null ? null : ConfigurationFactory.ParseString(options.Hocon);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ArgumentException("AioContextOptions.Hocon does not parse: " + ex.Message, nameof(options), ex);
-        }
-
-        var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, config), secret, ct)
+        var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(options)), secret, ct)
             .ConfigureAwait(false);
-        var context = new AioContext(node.System, node.Address, secret, options.Hocon, ProbeDirectoriesOf(), node);
+        var context = new AioContext(node.System, node.Address, secret, options.Hocon, ProbeDirectoriesOf(), node, Membership.Coordinator);
         var warm = options.WarmNodes ?? context.Settings.WarmNodes;
         if (warm < 0)
         {
@@ -122,6 +140,61 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         if (warm > 0)
         {
             context._warmNodes = new WarmNodes(context, warm);
+        }
+
+        return context;
+    }
+
+    /// <summary>
+    /// Joins the running coordinator at <paramref name="address"/> from this process (which was not spawned by it):
+    /// a node of its own starts here and proves the coordinator's secret. Primitives created or received through the
+    /// returned context live in that coordinator, so independently started programs can share them. Whatever this
+    /// process holds is released when it dies (DeathWatch, about 2.5 s with the default failure detector); when the
+    /// coordinator is lost, calls waiting in this process throw <see cref="CoordinatorLostException"/>.
+    /// </summary>
+    /// <param name="address">The coordinator's <see cref="Address"/>, e.g. <c>akka.tcp://aio@127.0.0.1:41234</c>.</param>
+    /// <param name="secret">The coordinator's secret (<see cref="AioContextOptions.Secret"/>).</param>
+    /// <param name="options">This process's node: bind address, port and HOCON; the rest is ignored.</param>
+    /// <param name="ct">Stops waiting for the coordinator's answer.</param>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is not an Akka address, or the secret is empty.</exception>
+    /// <exception cref="UnauthorizedAccessException">The coordinator refused the secret.</exception>
+    /// <exception cref="CoordinatorLostException">No coordinator answered at <paramref name="address"/>.</exception>
+    public static async Task<AioContext> ConnectAsync(string address, string secret, AioContextOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        Address coordinator;
+        try
+        {
+            coordinator = Akka.Actor.Address.Parse(address);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new ArgumentException($"'{address}' is not a coordinator address such as akka.tcp://aio@127.0.0.1:41234: {ex.Message}", nameof(address), ex);
+        }
+
+        if (coordinator.Host is null || coordinator.Port is null)
+        {
+            throw new ArgumentException($"'{address}' has no host and port; expected e.g. akka.tcp://aio@127.0.0.1:41234.", nameof(address));
+        }
+
+        options ??= new AioContextOptions();
+        var node = await AioNode.StartAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(options)), ct: ct).ConfigureAwait(false);
+        var context = new AioContext(node.System, coordinator, secret, options.Hocon, ProbeDirectoriesOf(), node, Membership.Joined);
+        try
+        {
+            var join = new Actors.Nodes.NodeProtocol.Join(Requests.NextId(), Environment.ProcessId, secret, context.Member!);
+            await Requests.AskAsync<WaitProtocol.Ack>(context, context.NodeManager, join, (long)context.Settings.StartTimeout.TotalMilliseconds, cancellable: false, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await context.DisposeAsync().ConfigureAwait(false);
+            if (ex is InvalidOperationException refused)
+            {
+                throw new UnauthorizedAccessException($"The coordinator at {address} refused this process: {refused.Message}", refused);
+            }
+
+            throw;
         }
 
         return context;
@@ -167,6 +240,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         }
 
         await Task.WhenAll(processes.Select(p => p.ExitedAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+        await _lost.CancelAsync().ConfigureAwait(false);
         Inbox.Dispose();
         if (_ownedNode is not null)
         {
@@ -178,13 +252,25 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     internal static AioContext AttachWorker(WorkerEnvironment environment)
     {
         var bootstrap = environment.Bootstrap;
-        var context = new AioContext(environment.System, environment.Coordinator, bootstrap.Secret, bootstrap.Config, bootstrap.ProbeDirectories, ownedNode: null);
+        var context = new AioContext(environment.System, environment.Coordinator, bootstrap.Secret, bootstrap.Config, bootstrap.ProbeDirectories, ownedNode: null, Membership.SpawnedWorker);
         lock (DefaultLock)
         {
             s_default ??= context;
         }
 
         return context;
+    }
+
+    private static Config? ParseHocon(AioContextOptions options)
+    {
+        try
+        {
+            return options.Hocon is null ? null : ConfigurationFactory.ParseString(options.Hocon);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new ArgumentException("AioContextOptions.Hocon does not parse: " + ex.Message, nameof(options), ex);
+        }
     }
 
     // A worker resolves what its own folder lacks (this library, the application's assemblies) from these.
@@ -207,14 +293,35 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         return _warmNodes?.TryTake(out node) == true;
     }
 
+    /// <summary>Fires when this context can no longer hold anything: its coordinator is lost, or it was disposed.</summary>
+    internal CancellationToken LostToken => _lost.Token;
+
+    /// <summary>The holds of the reentrant lock <paramref name="actor"/> in this process, shared by all its facades.</summary>
+    internal RLockOwnership OwnershipOf(IActorRef actor) => _rlocks.GetOrAdd(actor.Path, static _ => new RLockOwnership());
+
+    // Every call waiting for an answer fails now instead of at its deadline, and so does every later one.
+    private void OnCoordinatorLost(string why)
+    {
+        Inbox.Abandon(new NoReplyException($"Coordinator {CoordinatorAddress} lost: {why}."));
+        _lost.Cancel();
+    }
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null)
+    /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null)
     {
         ThrowIfDisposed();
-        var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload), CancellationToken.None));
-        return created.Actor;
+        try
+        {
+            var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name), CancellationToken.None));
+            return created.Actor;
+        }
+        catch (InvalidOperationException ex) when (name is not null)
+        {
+            throw new ArgumentException($"Cannot create {kind} '{name}': {ex.Message}.", nameof(name), ex);
+        }
     }
 
     internal IActorRef ResolveActor(string path) => ((ExtendedActorSystem)System).Provider.ResolveActorRef(path);

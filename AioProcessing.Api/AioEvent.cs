@@ -17,6 +17,15 @@ public sealed class AioEvent : AioPrimitive, IAioFacade<AioEvent>
     {
     }
 
+    /// <summary>Finds the event called <paramref name="name"/> in the coordinator, creating it clear if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
+    public AioEvent(string name, AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Event, name: name)
+    {
+    }
+
     private AioEvent(AioContext context, IActorRef actor)
         : base(context, actor)
     {

@@ -19,6 +19,15 @@ public sealed class AioLock : AioAcquirable, IAioFacade<AioLock>
     {
     }
 
+    /// <summary>Finds the lock called <paramref name="name"/> in the coordinator, creating it unheld if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
+    public AioLock(string name, AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Lock, name: name)
+    {
+    }
+
     private AioLock(AioContext context, IActorRef actor)
         : base(context, actor)
     {

@@ -11,10 +11,15 @@ namespace AioProcessing;
 public abstract class AioPrimitive : IAioFacade
 {
     /// <summary>Creates the primitive's actor in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
-    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null)
+    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null)
     {
+        if (name is not null && string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("A primitive's name must not be empty or white space.", nameof(name));
+        }
+
         Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(kind, argument, argument2, payload);
+        Actor = Context.CreatePrimitive(kind, argument, argument2, payload, name);
     }
 
     /// <summary>Binds to an existing actor: how a received facade is rebuilt in the receiving process.</summary>

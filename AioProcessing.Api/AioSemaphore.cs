@@ -20,8 +20,19 @@ public class AioSemaphore : AioAcquirable, IAioFacade<AioSemaphore>
     {
     }
 
-    private protected AioSemaphore(int value, PrimitiveHost.Kind kind, AioContext? context)
-        : base(context, kind, CheckValue(value))
+    /// <summary>Finds the semaphore called <paramref name="name"/> in the coordinator, creating it with <paramref name="value"/> free permits if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it.</param>
+    /// <param name="value">The initial value, if this call creates it.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public AioSemaphore(string name, int value = 1, AioContext? context = null)
+        : this(value, PrimitiveHost.Kind.Semaphore, context, name)
+    {
+    }
+
+    private protected AioSemaphore(int value, PrimitiveHost.Kind kind, AioContext? context, string? name = null)
+        : base(context, kind, CheckValue(value), name: name)
     {
     }
 
@@ -59,6 +70,17 @@ public sealed class AioBoundedSemaphore : AioSemaphore, IAioFacade<AioBoundedSem
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     public AioBoundedSemaphore(int value = 1, AioContext? context = null)
         : base(value, PrimitiveHost.Kind.BoundedSemaphore, context)
+    {
+    }
+
+    /// <summary>Finds the bounded semaphore called <paramref name="name"/> in the coordinator, creating it with <paramref name="value"/> free permits if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it.</param>
+    /// <param name="value">The initial value, if this call creates it.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public AioBoundedSemaphore(string name, int value = 1, AioContext? context = null)
+        : base(value, PrimitiveHost.Kind.BoundedSemaphore, context, name)
     {
     }
 

@@ -14,6 +14,7 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
 {
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly Timer _sweep;
+    private Exception? _abandoned;
     private int _disposed;
 
     /// <summary>Creates the inbox and registers it with <paramref name="system"/>'s provider.</summary>
@@ -46,13 +47,38 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     public Task<IAioReply> Expect(long requestId, long deadline, bool completeInline)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _abandoned) is { } abandoned)
+        {
+            return Task.FromException<IAioReply>(abandoned);
+        }
+
         var completion = new TaskCompletionSource<IAioReply>(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(requestId, new Pending(completion, deadline)))
         {
             throw new InvalidOperationException($"Request id {requestId} is already waiting for an answer.");
         }
 
+        // Abandoned while this call was being registered: Abandon may have missed it.
+        if (Volatile.Read(ref _abandoned) is { } late && _pending.TryRemove(requestId, out _))
+        {
+            completion.TrySetException(late);
+        }
+
         return completion.Task;
+    }
+
+    /// <summary>No answer can come any more (the peer is gone): fails every waiting call, and every later one, with <paramref name="reason"/>.</summary>
+    public void Abandon(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Volatile.Write(ref _abandoned, reason);
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var pending))
+            {
+                pending.Completion.TrySetException(reason);
+            }
+        }
     }
 
     /// <summary>Stops waiting for <paramref name="requestId"/> (its request could not be sent).</summary>

@@ -10,8 +10,12 @@ namespace AioProcessing.Actors.Nodes;
 /// coordinator's secret and was announced by an owner, hands it its target, and watches it: when a node's
 /// connection drops or DeathWatch declares it dead, it publishes <see cref="NodeProtocol.NodeDown"/>.
 /// </summary>
-public sealed class NodeManager : ReceiveActor
+public sealed class NodeManager : ReceiveActor, IWithTimers
 {
+    // How long a joined node whose connection dropped has to answer a probe before it is declared dead. Its
+    // connection dropping is not its death (it may be on another machine), but a live node answers at once.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-nodes";
 
@@ -23,6 +27,7 @@ public sealed class NodeManager : ReceiveActor
     private readonly Dictionary<string, IActorRef> _warmExpected = [];
     private readonly Dictionary<string, NodeProtocol.RegisterWorker> _idle = [];
     private readonly Dictionary<IActorRef, string> _workers = [];
+    private readonly HashSet<IActorRef> _joined = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Creates the manager; nodes must present <paramref name="secret"/> to register.</summary>
@@ -38,12 +43,36 @@ public sealed class NodeManager : ReceiveActor
             _idle.Remove(m.NodeId);
         });
         Receive<NodeProtocol.RegisterWorker>(OnRegister);
+        Receive<NodeProtocol.Join>(OnJoin);
         Receive<Terminated>(m =>
         {
             if (_workers.Remove(m.ActorRef, out var nodeId))
             {
                 _idle.Remove(nodeId);
                 Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.ActorRef.Path.Address));
+            }
+            else if (_joined.Contains(m.ActorRef))
+            {
+                Evict(m.ActorRef, "DeathWatch declared it dead");
+            }
+        });
+        Receive<ActorIdentity>(m =>
+        {
+            // An undeliverable probe comes back unanswered from dead letters: the node cannot be reached.
+            if ((m.Subject is null || m.Subject.IsNobody()) && m.MessageId is IActorRef member && _joined.Contains(member))
+            {
+                Evict(member, "its connection dropped and it cannot be reached");
+            }
+            else
+            {
+                Timers.Cancel(m.MessageId);
+            }
+        });
+        Receive<ProbeExpired>(m =>
+        {
+            if (_joined.Contains(m.Member))
+            {
+                Evict(m.Member, $"its connection dropped and it did not answer within {ProbeTimeout.TotalSeconds:0.#} s");
             }
         });
         // A spawned worker's connection closes the moment its process dies, well before DeathWatch would say so;
@@ -54,8 +83,17 @@ public sealed class NodeManager : ReceiveActor
             {
                 Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.RemoteAddress));
             }
+
+            foreach (var member in _joined.Where(j => j.Path.Address == m.RemoteAddress))
+            {
+                member.Tell(new Identify(member), Self);
+                Timers.StartSingleTimer(member, new ProbeExpired(member), ProbeTimeout);
+            }
         });
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <inheritdoc />
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
@@ -90,6 +128,30 @@ public sealed class NodeManager : ReceiveActor
         }
     }
 
+    private void OnJoin(NodeProtocol.Join m)
+    {
+        if (!CryptographicEquals(m.Secret, _secret))
+        {
+            _log.Warning("Refused a node joining from {0} (pid {1}): wrong secret.", m.Member.Path.Address, m.Pid);
+            WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Invalid, "the coordinator refused the join: wrong secret", Context);
+            return;
+        }
+
+        _joined.Add(m.Member);
+        Context.Watch(m.Member);
+        WaitProtocol.Acknowledge(Sender, m.RequestId);
+    }
+
+    private void Evict(IActorRef member, string why)
+    {
+        _joined.Remove(member);
+        Context.Unwatch(member);
+        Timers.Cancel(member);
+        _log.Info("Joined node {0} is down: {1}.", member.Path.Address, why);
+        member.Tell(new NodeProtocol.Evicted(why));
+        Context.System.EventStream.Publish(new NodeProtocol.NodeDown(member.Path.Address));
+    }
+
     private void OnExpect(NodeProtocol.ExpectWorker m)
     {
         // A warm node that already waits idle gets its target at once; any other waits for its registration.
@@ -114,6 +176,8 @@ public sealed class NodeManager : ReceiveActor
         worker.Worker.Tell(target);
         target.Owner.Tell(new NodeProtocol.WorkerUp(worker.NodeId, worker.Pid, worker.Worker));
     }
+
+    private sealed record ProbeExpired(IActorRef Member);
 
     private static bool CryptographicEquals(string a, string b) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

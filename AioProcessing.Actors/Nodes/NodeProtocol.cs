@@ -46,6 +46,20 @@ public static class NodeProtocol
     /// </summary>
     public sealed record NodeDown(Address Node);
 
+    /// <summary>
+    /// A process that was not spawned by this coordinator joins it (<c>AioContext.ConnectAsync</c>), presenting the
+    /// secret. <paramref name="Member"/> is watched: its death (DeathWatch, not a dropped connection, since such a
+    /// node may be on another machine) releases what its process held. Answered by <see cref="Primitives.WaitProtocol.Ack"/>
+    /// or, for a wrong secret, <see cref="Primitives.WaitProtocol.Failed"/>.
+    /// </summary>
+    public sealed record Join(long RequestId, int Pid, string Secret, IActorRef Member) : IAioRequest;
+
+    /// <summary>
+    /// To a joined node's member: the coordinator declared this node dead and gave back what it held. Best effort
+    /// (the node may really be gone); a node that gets it treats its coordinator as lost.
+    /// </summary>
+    public sealed record Evicted(string Reason) : IAioMessage;
+
     /// <summary>An exception raised in another process, as text: its type's full name, message and stack trace.</summary>
     public sealed record RemoteError(string Type, string Message, string StackTrace);
 
@@ -57,7 +71,9 @@ public static class NodeProtocol
         .Add<WorkerRejected>("nj", static (w, m) => w.String(m.Reason), static r => new WorkerRejected(r.String()!))
         .Add<RunTarget>("nt", WriteRun, ReadRun)
         .Add<WorkerUp>("nu", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.Actor(m.Worker); }, static r => new WorkerUp(r.String()!, r.Int(), r.Actor()))
-        .Add<TargetExited>("nx", WriteExited, ReadExited);
+        .Add<TargetExited>("nx", WriteExited, ReadExited)
+        .Add<Evicted>("nE", static (w, m) => w.String(m.Reason), static r => new Evicted(r.String()!))
+        .Add<Join>("nJ", static (w, m) => { w.Long(m.RequestId); w.Int(m.Pid); w.String(m.Secret); w.Actor(m.Member); }, static r => new Join(r.Long(), r.Int(), r.String()!, r.Actor()));
 
     private static void WriteRun(WireWriter w, RunTarget m)
     {

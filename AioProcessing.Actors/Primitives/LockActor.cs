@@ -4,25 +4,29 @@ using Akka.Actor;
 namespace AioProcessing.Actors.Primitives;
 
 /// <summary>
-/// A non-reentrant lock, as Python's <c>multiprocessing.Lock</c>: any process may release it, waiters are served
-/// first come, first served, and every acquire carries its own timeout (see <see cref="WaitProtocol"/>).
+/// A lock held by one process at a time, as Python's <c>multiprocessing.Lock</c>: waiters are served first come,
+/// first served, and every acquire carries its own timeout (see <see cref="WaitProtocol"/>). A plain lock may be
+/// released by any process; the lock under an <c>AioRLock</c> (<c>ownerOnly</c>) only by the process holding it,
+/// which counts its nested holds itself and releases here after the last.
 /// </summary>
 public sealed class LockActor : PrimitiveActor
 {
     private readonly WaitQueue<WaitProtocol.Outcome> _waiters;
+    private readonly bool _ownerOnly;
     private bool _held;
     private Address? _holder;
 
-    /// <summary>Creates an unheld lock.</summary>
-    public LockActor()
+    /// <summary>Creates an unheld lock; with <paramref name="ownerOnly"/>, only its holder's process may release it.</summary>
+    public LockActor(bool ownerOnly = false)
     {
+        _ownerOnly = ownerOnly;
         _waiters = new WaitQueue<WaitProtocol.Outcome>(Timers);
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
     }
 
-    /// <summary>Props for a new lock actor.</summary>
-    public static Props Props() => Akka.Actor.Props.Create(static () => new LockActor());
+    /// <summary>Props for a new lock actor; with <paramref name="ownerOnly"/>, only its holder's process may release it.</summary>
+    public static Props Props(bool ownerOnly = false) => Akka.Actor.Props.Create(() => new LockActor(ownerOnly));
 
     /// <summary>
     /// Take the lock, waiting at most <paramref name="TimeoutMs"/> (0: do not wait, -1: no limit). Answered by
@@ -76,6 +80,14 @@ public sealed class LockActor : PrimitiveActor
         if (!_held)
         {
             WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.NotHeld, "release of an unheld lock", Context);
+            return;
+        }
+
+        // Senders in this node (a condition releasing for its waiter, the coordinator's own process) are trusted:
+        // the facade checks ownership per thread or flow before anything is sent.
+        if (_ownerOnly && !Sender.Path.Address.HasLocalScope && Sender.Path.Address != _holder)
+        {
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.NotHeld, "cannot release un-acquired lock: another process holds this RLock", Context);
             return;
         }
 

@@ -10,6 +10,8 @@ namespace AioProcessing.Actors.Primitives;
 /// </summary>
 public sealed class PrimitiveHost : ReceiveActor
 {
+    private readonly Dictionary<string, (Kind Kind, IActorRef Actor)> _named = new(StringComparer.Ordinal);
+
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-primitives";
 
@@ -17,15 +19,7 @@ public sealed class PrimitiveHost : ReceiveActor
     public const string Path = "/user/" + Name;
 
     /// <summary>Creates the host.</summary>
-    public PrimitiveHost() =>
-        Receive<Create>(m =>
-        {
-            // A condition needs its lock's actor, named by path in the payload.
-            var props = m.Kind == Kind.Condition
-                ? ConditionActor.Props(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(System.Text.Encoding.UTF8.GetString(m.Payload!))).WithDispatcher(Dispatcher)
-                : PropsFor(m.Kind, m.Argument, m.Argument2, m.Payload);
-            Sender.Tell(new Created(m.RequestId, Context.ActorOf(props)));
-        });
+    public PrimitiveHost() => Receive<Create>(OnCreate);
 
     /// <summary>The primitives the coordinator hosts.</summary>
     public enum Kind : byte
@@ -50,6 +44,9 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary><see cref="ConditionActor"/>; the payload is its lock actor's path (UTF-8).</summary>
         Condition = 7,
+
+        /// <summary>The <see cref="LockActor"/> under a reentrant lock: only its holder's process may release it.</summary>
+        RLock = 8,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -65,6 +62,7 @@ public sealed class PrimitiveHost : ReceiveActor
     public static Props PropsFor(Kind kind, int argument, long argument2 = 0, byte[]? payload = null) => (kind switch
     {
         Kind.Lock => LockActor.Props(),
+        Kind.RLock => LockActor.Props(ownerOnly: true),
         Kind.Event => EventActor.Props(),
         Kind.Queue => QueueActor.Props(argument),
         Kind.Semaphore => SemaphoreActor.Props(argument, bounded: false),
@@ -74,13 +72,46 @@ public sealed class PrimitiveHost : ReceiveActor
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown primitive kind."),
     }).WithDispatcher(Dispatcher);
 
-    /// <summary>Create a primitive. Answered by <see cref="Created"/>.</summary>
-    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null) : IAioRequest;
+    /// <summary>
+    /// Create a primitive, or with a <paramref name="Name"/>, find the one of that name and create it only if there is
+    /// none (the arguments of a later create are then ignored). Answered by <see cref="Created"/>, or by
+    /// <see cref="WaitProtocol.Failed"/> when the name belongs to a primitive of another kind.
+    /// </summary>
+    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null) : IAioRequest;
 
     /// <summary>The new primitive's actor.</summary>
     public sealed record Created(long RequestId, IActorRef Actor) : IAioReply;
 
+    private void OnCreate(Create m)
+    {
+        if (m.Name is { } name && _named.TryGetValue(name, out var existing))
+        {
+            if (existing.Kind == m.Kind)
+            {
+                Sender.Tell(new Created(m.RequestId, existing.Actor));
+            }
+            else
+            {
+                WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Invalid, $"the name '{name}' already belongs to a {existing.Kind}, not a {m.Kind}", Context);
+            }
+
+            return;
+        }
+
+        // A condition needs its lock's actor, named by path in the payload.
+        var props = m.Kind == Kind.Condition
+            ? ConditionActor.Props(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(System.Text.Encoding.UTF8.GetString(m.Payload!))).WithDispatcher(Dispatcher)
+            : PropsFor(m.Kind, m.Argument, m.Argument2, m.Payload);
+        var actor = Context.ActorOf(props);
+        if (m.Name is not null)
+        {
+            _named[m.Name] = (m.Kind, actor);
+        }
+
+        Sender.Tell(new Created(m.RequestId, actor));
+    }
+
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes()))
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String()))
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); }, static r => new Created(r.Long(), r.Actor()));
 }

@@ -56,9 +56,13 @@ internal static class Requests
         {
             reply = await answer.ConfigureAwait(false);
         }
+        catch (NoReplyException ex) when (context.LostToken.IsCancellationRequested)
+        {
+            throw new CoordinatorLostException(ex.Message, ex);
+        }
         catch (NoReplyException ex)
         {
-            throw new CoordinatorLostException($"No answer from {actor.Path} within {(timeoutMs < 0 ? "" : $"the call's {timeoutMs} ms and ")}aio.ask.grace ({context.Settings.AskGrace}): the coordinator is unreachable.", ex);
+            throw new CoordinatorLostException($"No answer from {actor.Path} within {(timeoutMs < 0 ? "" : $"the call's {timeoutMs} ms and ")}aio.ask.grace ({context.Settings.AskGrace}): the coordinator is unreachable. {ex.Message}", ex);
         }
         finally
         {

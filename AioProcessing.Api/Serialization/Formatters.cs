@@ -15,6 +15,9 @@ internal interface IAioFacade
     AioContext Context { get; }
 
     IActorRef Actor { get; }
+
+    /// <summary>A second actor the facade cannot work without (an <see cref="AioCondition"/>'s reentrant lock); it travels along.</summary>
+    IActorRef? Companion => null;
 }
 
 /// <summary>A facade type that can be rebuilt from a reference in another process.</summary>
@@ -22,6 +25,9 @@ internal interface IAioFacade<TSelf> : IAioFacade
     where TSelf : IAioFacade<TSelf>
 {
     static abstract TSelf Rebind(AioContext context, IActorRef actor);
+
+    /// <summary>Rebuilds a facade that travelled with a <see cref="IAioFacade.Companion"/>.</summary>
+    static virtual TSelf Rebind(AioContext context, IActorRef actor, IActorRef companion) => TSelf.Rebind(context, actor);
 }
 
 /// <summary>Creates the formatter for facade types.</summary>
@@ -47,6 +53,14 @@ internal sealed class FacadeFormatter<T> : IMessagePackFormatter<T?>
             return;
         }
 
+        if (value.Companion is { } companion)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(value.Context.PathOf(value.Actor));
+            writer.Write(value.Context.PathOf(companion));
+            return;
+        }
+
         writer.Write(value.Context.PathOf(value.Actor));
     }
 
@@ -58,6 +72,13 @@ internal sealed class FacadeFormatter<T> : IMessagePackFormatter<T?>
         }
 
         var context = AioSerializerOptions.ContextOf(options);
+        if (reader.NextMessagePackType == MessagePackType.Array)
+        {
+            _ = reader.ReadArrayHeader();
+            var actor = context.ResolveActor(reader.ReadString()!);
+            return T.Rebind(context, actor, context.ResolveActor(reader.ReadString()!));
+        }
+
         return T.Rebind(context, context.ResolveActor(reader.ReadString()!));
     }
 }

@@ -1,10 +1,16 @@
-// A separate program that owns a coordinator, for specs that must kill the coordinator's process itself.
-// Scenario "sleeper": start a coordinator and one worker whose target never returns, print "WORKER <pid>", wait.
+// A separate program for specs that need a process the test did not spawn through AioProcess, or must kill the
+// coordinator's process itself. Each scenario prints one line that the spec reads, then waits (bounded).
+//   sleeper                          start a coordinator and one worker whose target never returns; "WORKER <pid>"
+//   coordinator <secret>             start a coordinator with that secret; "COORDINATOR <address>"
+//   hold <address> <secret> <name>   join that coordinator and hold the lock called <name>; "HOLDING"
 
 namespace AioProcessing.TestHost;
 
 internal static class Program
 {
+    // Bounded: the spec kills this process long before; if it does not, the host still ends.
+    private static readonly TimeSpan Linger = TimeSpan.FromMinutes(2);
+
     private static async Task<int> Main(string[] args)
     {
         switch (args)
@@ -14,18 +20,40 @@ internal static class Program
                 {
                     var process = new AioProcess(context, Sleep);
                     await process.StartAsync();
-                    Console.WriteLine($"WORKER {process.Pid}");
-                    Console.Out.Flush();
-                    // Bounded: the spec kills this process long before; if it does not, the host still ends.
-                    await Task.Delay(TimeSpan.FromMinutes(2));
+                    Say($"WORKER {process.Pid}");
+                    await Task.Delay(Linger);
+                }
+
+                return 0;
+            case ["coordinator", var secret]:
+                await using (var context = await AioContext.StartAsync(new AioContextOptions { Secret = secret }))
+                {
+                    Say($"COORDINATOR {context.Address}");
+                    await Task.Delay(Linger);
+                }
+
+                return 0;
+            case ["hold", var address, var secret, var name]:
+                await using (var context = await AioContext.ConnectAsync(address, secret))
+                {
+                    var held = new AioLock(name, context);
+                    await held.AcquireAsync();
+                    Say("HOLDING");
+                    await Task.Delay(Linger);
                 }
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper");
+                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> | hold <address> <secret> <name>");
                 return 2;
         }
     }
 
-    private static void Sleep() => Thread.Sleep(TimeSpan.FromMinutes(2));
+    private static void Say(string line)
+    {
+        Console.WriteLine(line);
+        Console.Out.Flush();
+    }
+
+    private static void Sleep() => Thread.Sleep(Linger);
 }

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using AioProcessing.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AioProcessing.Tests.Processes;
+
+/// <summary>Processes that join a running coordinator with ConnectAsync: named primitives, their death, the coordinator's.</summary>
+public sealed class JoinSpecs
+{
+    private readonly ITestOutputHelper _output;
+
+    public JoinSpecs(ITestOutputHelper output) => _output = output;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_joined_context_shares_named_primitives_and_gives_back_its_holds_when_disposed()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret);
+        LockHandle handle;
+        try
+        {
+            Assert.False(joined.IsCoordinator);
+            handle = await new AioLock("migrations", joined).LockAsync(Bounds.Remote);
+            Assert.False(handle.HoldLost.IsCancellationRequested);
+            Assert.False(await new AioLock("migrations", coordinator).AcquireAsync(TimeSpan.Zero), "the coordinator's 'migrations' is not the joined process's");
+            var ex = Assert.Throws<ArgumentException>(() => new AioEvent("migrations", coordinator));
+            Assert.Contains("already belongs to a Lock", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await joined.DisposeAsync();
+        }
+
+        Assert.True(handle.HoldLost.IsCancellationRequested, "disposing the context did not mark its holds lost");
+        Assert.True(await new AioLock("migrations", coordinator).AcquireAsync(Bounds.Remote), "the departed process's lock was not given back");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Joining_with_a_wrong_secret_or_a_bad_address_is_refused_with_a_clear_exception()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        var refused = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => AioContext.ConnectAsync(coordinator.Address, "not the secret"));
+        Assert.Contains("wrong secret", refused.Message, StringComparison.Ordinal);
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => AioContext.ConnectAsync("localhost:1234", coordinator.Secret));
+        Assert.Equal("address", bad.ParamName);
+        Assert.Throws<ArgumentException>(() => new AioLock(" ", coordinator));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_lock_held_by_a_killed_program_that_joined_is_given_to_the_next_waiter()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        await using var holder = await HostProcess.StartAsync("hold", coordinator.Address, coordinator.Secret, "held-by-host");
+        Assert.Equal("HOLDING", holder.FirstLine);
+        var lck = new AioLock("held-by-host", coordinator);
+        Assert.False(await lck.AcquireAsync(TimeSpan.Zero));
+
+        var waiting = lck.AcquireAsync(Bounds.Remote);
+        var clock = Stopwatch.StartNew();
+        await holder.KillAsync();
+        Assert.True(await waiting, "the killed program's lock was never released");
+        // Timing is the benchmark's business; this records it for the reader of the test log.
+        _output.WriteLine($"released {clock.ElapsedMilliseconds} ms after the kill");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task When_the_coordinator_dies_waits_in_a_joined_process_throw_and_its_holds_are_marked_lost()
+    {
+        await using var host = await HostProcess.StartAsync("coordinator", "spec-secret");
+        Assert.StartsWith("COORDINATOR ", host.FirstLine, StringComparison.Ordinal);
+        await using var joined = await AioContext.ConnectAsync(host.FirstLine["COORDINATOR ".Length..], "spec-secret");
+        var handle = await new AioLock("l", joined).LockAsync(Bounds.Remote);
+        var waiting = new AioEvent("never-set", joined).WaitAsync();
+
+        await host.KillAsync();
+        var lost = await Assert.ThrowsAsync<CoordinatorLostException>(() => waiting.WaitAsync(Bounds.Remote));
+        _output.WriteLine(lost.Message);
+        Assert.True(handle.HoldLost.IsCancellationRequested);
+        await Assert.ThrowsAsync<CoordinatorLostException>(() => new AioEvent("never-set-either", joined).WaitAsync(TimeSpan.FromSeconds(1)).WaitAsync(Bounds.Remote));
+    }
+}
