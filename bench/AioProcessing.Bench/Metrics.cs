@@ -20,6 +20,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "queue_roundtrip_us",
         "queue_stream_items_per_s",
         "holder_death_release_ms",
+        "holder_death_joined_release_ms",
         "lock_256_callers_sync_ms",
         "lock_256_callers_async_ms",
     ];
@@ -143,6 +144,48 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     return batch / sw.Elapsed.TotalSeconds;
                 });
                 await consumer.JoinAsync(Bound);
+                break;
+            case "holder_death_joined_release_ms":
+                // The same for a program that joined with ConnectAsync (not spawned): no process exit to observe.
+                await MedianAsync(name, "ms", "AioProcessing", async () =>
+                {
+                    var lockName = "bench-" + Guid.NewGuid().ToString("N");
+                    var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+                    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+                    {
+                        start.ArgumentList.Add(typeof(Metrics).Assembly.Location);
+                    }
+
+                    foreach (var arg in new[] { "--join-and-hold", context.Address, context.Secret, lockName })
+                    {
+                        start.ArgumentList.Add(arg);
+                    }
+
+                    using var holder = Process.Start(start)!;
+                    try
+                    {
+                        using var cts = new CancellationTokenSource(Bound);
+                        if (await holder.StandardOutput.ReadLineAsync(cts.Token) != "HOLDING")
+                        {
+                            throw new InvalidOperationException("the joining program did not take the lock");
+                        }
+
+                        var waiting = new AioLock(lockName, context).AcquireAsync(Bound);
+                        var sw = Stopwatch.StartNew();
+                        holder.Kill();
+                        if (!await waiting)
+                        {
+                            throw new TimeoutException("the killed program's lock was never released");
+                        }
+
+                        return sw.Elapsed.TotalMilliseconds;
+                    }
+                    finally
+                    {
+                        holder.Kill();
+                        await holder.WaitForExitAsync();
+                    }
+                }, repeats: Repeats);
                 break;
             case "holder_death_release_ms":
                 // From killing a worker that holds a lock until a waiter in the coordinator's process gets it.

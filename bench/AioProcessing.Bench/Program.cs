@@ -11,6 +11,16 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["--join-and-hold", var address, var secret, var lockName])
+        {
+            // An independently started program (holder_death_joined_release_ms): join, hold, and wait to be killed.
+            await using var joined = await AioContext.ConnectAsync(address, secret);
+            await new AioLock(lockName, joined).AcquireAsync();
+            Console.WriteLine("HOLDING");
+            await Task.Delay(TimeSpan.FromMinutes(2));
+            return 0;
+        }
+
         var options = BenchOptions.Parse(args);
         if (options.Unknown.Count > 0)
         {
