@@ -27,6 +27,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
     private readonly ConcurrentDictionary<IActorRef, int> _grants = new();
     private readonly ConcurrentDictionary<ActorPath, RLockOwnership> _rlocks = new();
+    private readonly ConcurrentDictionary<ActorPath, QueueChannel> _queues = new();
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
@@ -224,6 +225,11 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
             await _warmNodes.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (!_lost.IsCancellationRequested)
+        {
+            await SettleQueuesAsync(Settings.JoinOnDisposeTimeout).ConfigureAwait(false);
+        }
+
         // As Python at exit: daemon children are ended at once, the others get a bounded chance to finish.
         var processes = _processes.Keys.ToArray();
         foreach (var process in processes.Where(p => p.Daemon))
@@ -292,6 +298,34 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         node = null!;
         return _warmNodes?.TryTake(out node) == true;
     }
+
+    /// <summary>This process's end of the queue actor <paramref name="actor"/>, shared by all its facades here.</summary>
+    internal QueueChannel QueueChannelOf(IActorRef actor) => _queues.GetOrAdd(actor.Path, static (_, state) => new QueueChannel(state.Context, state.Actor), (Context: this, Actor: actor));
+
+    /// <summary>
+    /// Delivers what this process put and gives back what it fetched and did not take, for every queue it used:
+    /// before a worker's target reports its end, and when a context is disposed.
+    /// </summary>
+    internal async Task SettleQueuesAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        foreach (var channel in _queues.Values)
+        {
+            try
+            {
+                await channel.FlushAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or CoordinatorLostException)
+            {
+                // Reported to the putter by its own later calls; ending the process must go on.
+            }
+
+            channel.GiveBack();
+        }
+    }
+
+    /// <summary>Whether this context was disposed or lost its coordinator.</summary>
+    internal bool IsDisposedOrLost => Volatile.Read(ref _disposed) != 0 || _lost.IsCancellationRequested;
 
     /// <summary>Fires when this context can no longer hold anything: its coordinator is lost, or it was disposed.</summary>
     internal CancellationToken LostToken => _lost.Token;

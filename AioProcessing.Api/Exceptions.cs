@@ -44,6 +44,28 @@ public sealed class QueueFullException : Exception
     }
 }
 
+/// <summary>Thrown by <c>Get</c> on a queue that was completed (<c>Complete()</c>) and holds no more items.</summary>
+public sealed class QueueCompletedException : InvalidOperationException
+{
+    /// <summary>Creates the exception with a default message.</summary>
+    public QueueCompletedException()
+        : base("The queue was completed and holds no more items.")
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public QueueCompletedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
+    public QueueCompletedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>Thrown when the coordinator does not answer: its process is gone or the connection to it failed.</summary>
 public sealed class CoordinatorLostException : Exception
 {

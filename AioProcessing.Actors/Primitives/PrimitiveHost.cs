@@ -47,6 +47,18 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary>The <see cref="LockActor"/> under a reentrant lock: only its holder's process may release it.</summary>
         RLock = 8,
+
+        /// <summary>A <see cref="QueueActor"/> used as a joinable queue; the argument is the bound.</summary>
+        JoinableQueue = 9,
+
+        /// <summary>An unbounded <see cref="QueueActor"/> used as a simple queue.</summary>
+        SimpleQueue = 10,
+
+        /// <summary>A <see cref="QueueActor"/> carrying one direction of a pipe.</summary>
+        PipeChannel = 11,
+
+        /// <summary>A <see cref="QueueActor"/> of the connections waiting to be accepted by a listener.</summary>
+        Listener = 12,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -64,7 +76,8 @@ public sealed class PrimitiveHost : ReceiveActor
         Kind.Lock => LockActor.Props(),
         Kind.RLock => LockActor.Props(ownerOnly: true),
         Kind.Event => EventActor.Props(),
-        Kind.Queue => QueueActor.Props(argument),
+        Kind.Queue or Kind.JoinableQueue => QueueActor.Props(argument),
+        Kind.SimpleQueue or Kind.PipeChannel or Kind.Listener => QueueActor.Props(0),
         Kind.Semaphore => SemaphoreActor.Props(argument, bounded: false),
         Kind.BoundedSemaphore => SemaphoreActor.Props(argument, bounded: true),
         Kind.Barrier => BarrierActor.Props(argument, argument2, payload),

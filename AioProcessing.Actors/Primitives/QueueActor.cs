@@ -4,61 +4,264 @@ using Akka.Actor;
 namespace AioProcessing.Actors.Primitives;
 
 /// <summary>
-/// A FIFO queue of opaque payloads, as Python's <c>multiprocessing.Queue</c>: a positive <c>maxSize</c> bounds it
-/// and makes putters wait (backpressure). Items are stored as the bytes the caller encoded; the actor never looks
-/// inside them.
+/// A FIFO queue of opaque payloads, as Python's <c>multiprocessing.Queue</c> / <c>JoinableQueue</c>: a positive
+/// <c>maxSize</c> bounds it and makes putters wait (backpressure). Items are stored as the bytes the caller encoded;
+/// the actor never looks inside them.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Two ways to take. <see cref="Take"/> without prefetch hands items over for good. With prefetch (consumers in
+/// other processes), the items sent are only <em>lent</em> to the consumer's process until it reports them
+/// <see cref="Consumed"/>: if that process dies, or gives them back with <see cref="Return"/>, they go back to the
+/// front of the queue, in order. So nothing is lost with a consumer; an item its process took but had not yet
+/// reported when it died is delivered again (at least once).
+/// </para>
+/// <para>
+/// Puts may carry many items (coalesced by the producer); a producer's items are queued in the order it sent them.
+/// <see cref="Complete"/> ends the queue: puts are refused, and takers get <see cref="WaitProtocol.Outcome.Closed"/>
+/// once it is empty. Every item put counts as an unfinished task until <see cref="TaskDone"/> (joinable queues).
+/// </para>
+/// </remarks>
 public sealed class QueueActor : PrimitiveActor
 {
     private readonly int _maxSize;
-    private readonly Queue<byte[]> _items = new();
-    private readonly WaitQueue<bool> _getters;
-    private readonly WaitQueue<byte[]> _putters;
+    private readonly LinkedList<byte[]> _items = new();
+    private readonly Dictionary<Address, LinkedList<byte[]>> _lent = [];
+    private readonly WaitQueue<TakeWaiter> _takers;
+    private readonly WaitQueue<byte[][]> _putters;
+    private readonly WaitQueue<bool> _joiners;
+    private int _lentCount;
+    private long _unfinished;
+    private bool _completed;
 
     /// <summary>Creates an empty queue holding at most <paramref name="maxSize"/> items (0 or less: unbounded).</summary>
     public QueueActor(int maxSize)
     {
         _maxSize = maxSize;
-        _getters = new WaitQueue<bool>(Timers);
-        _putters = new WaitQueue<byte[]>(Timers);
+        _takers = new WaitQueue<TakeWaiter>(Timers);
+        _putters = new WaitQueue<byte[][]>(Timers);
+        _joiners = new WaitQueue<bool>(Timers);
         Receive<Put>(OnPut);
-        Receive<Get>(OnGet);
-        Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count, _maxSize)));
+        Receive<Take>(OnTake);
+        Receive<Consumed>(m => Settle(Sender.Path.Address, m.Count));
+        Receive<Return>(OnReturn);
+        Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count + _lentCount, _maxSize, _completed)));
+        Receive<Complete>(OnComplete);
+        Receive<TaskDone>(OnTaskDone);
+        Receive<JoinTasks>(OnJoinTasks);
     }
 
     /// <summary>Props for a new queue actor.</summary>
     public static Props Props(int maxSize) => Akka.Actor.Props.Create(() => new QueueActor(maxSize));
 
-    /// <summary>Put <paramref name="Item"/>, waiting at most <paramref name="TimeoutMs"/> for room. Answered by <see cref="WaitProtocol.Result"/>.</summary>
-    public sealed record Put(long RequestId, byte[] Item, long TimeoutMs) : IAioRequest;
+    /// <summary>
+    /// Put <paramref name="Items"/>, in order, waiting at most <paramref name="TimeoutMs"/> for room for all of them.
+    /// Answered by <see cref="WaitProtocol.Result"/>, or <see cref="WaitProtocol.Failed"/> once the queue is completed.
+    /// </summary>
+    public sealed record Put(long RequestId, long TimeoutMs, byte[][] Items) : IAioRequest;
 
-    /// <summary>Take the oldest item, waiting at most <paramref name="TimeoutMs"/>. Answered by <see cref="GetReply"/>.</summary>
-    public sealed record Get(long RequestId, long TimeoutMs) : IAioRequest;
+    /// <summary>
+    /// Take up to <paramref name="Max"/> items (at least one), waiting at most <paramref name="TimeoutMs"/>. With
+    /// <paramref name="Prefetch"/>, the items are lent to the sender's process; <paramref name="Consumed"/> first
+    /// reports that many earlier lent items as taken. Answered by <see cref="Taken"/>.
+    /// </summary>
+    public sealed record Take(long RequestId, int Max, long TimeoutMs, bool Prefetch, int Consumed) : IAioRequest;
 
-    /// <summary>The answer to <see cref="Get"/>: the item when <paramref name="Outcome"/> is granted, else null.</summary>
-    public sealed record GetReply(long RequestId, WaitProtocol.Outcome Outcome, byte[]? Item) : IAioReply;
+    /// <summary>The answer to <see cref="Take"/>: items when granted, none otherwise (<see cref="WaitProtocol.Outcome.Closed"/>: completed and empty).</summary>
+    public sealed record Taken(long RequestId, WaitProtocol.Outcome Outcome, byte[][] Items) : IAioReply;
+
+    /// <summary>The sender's process took <paramref name="Count"/> more of the items lent to it (oldest first). Not answered.</summary>
+    public sealed record Consumed(int Count) : IAioMessage;
+
+    /// <summary>
+    /// The sender's process took <paramref name="Consumed"/> more lent items and gives back <paramref name="Items"/>,
+    /// the newest it was lent and never took; they go back to the front of the queue. Not answered.
+    /// </summary>
+    public sealed record Return(int Consumed, byte[][] Items) : IAioMessage;
 
     /// <summary>Ask for the number of items. Answered by <see cref="CountReply"/>.</summary>
     public sealed record CountQuery(long RequestId) : IAioRequest;
 
-    /// <summary>The number of items held and the queue's bound (0: unbounded).</summary>
-    public sealed record CountReply(long RequestId, int Count, int MaxSize) : IAioReply;
+    /// <summary>The items held (lent ones included), the bound (0: unbounded), and whether the queue is completed.</summary>
+    public sealed record CountReply(long RequestId, int Count, int MaxSize, bool Completed) : IAioReply;
+
+    /// <summary>No more puts: waiting and later puts are refused, takers get <see cref="WaitProtocol.Outcome.Closed"/> once it is empty. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
+    public sealed record Complete(long RequestId) : IAioRequest;
+
+    /// <summary>Marks <paramref name="Count"/> items' tasks done. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> beyond the items put.</summary>
+    public sealed record TaskDone(long RequestId, int Count) : IAioRequest;
+
+    /// <summary>Wait, at most <paramref name="TimeoutMs"/>, until every item put has been marked done. Answered by <see cref="WaitProtocol.Result"/>.</summary>
+    public sealed record JoinTasks(long RequestId, long TimeoutMs) : IAioRequest;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Bytes(m.Item); w.Long(m.TimeoutMs); }, static r => new Put(r.Long(), r.Bytes()!, r.Long()))
-        .Add<Get>("qg", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new Get(r.Long(), r.Long()))
-        .Add<GetReply>("qr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); w.Bytes(m.Item); }, static r => new GetReply(r.Long(), (WaitProtocol.Outcome)r.Byte(), r.Bytes()))
+        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); WriteItems(w, m.Items); }, static r => new Put(r.Long(), r.Long(), ReadItems(r)))
+        .Add<Take>("qt", static (w, m) => { w.Long(m.RequestId); w.Int(m.Max); w.Long(m.TimeoutMs); w.Byte(m.Prefetch ? (byte)1 : (byte)0); w.Int(m.Consumed); }, static r => new Take(r.Long(), r.Int(), r.Long(), r.Byte() != 0, r.Int()))
+        .Add<Taken>("qk", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); WriteItems(w, m.Items); }, static r => new Taken(r.Long(), (WaitProtocol.Outcome)r.Byte(), ReadItems(r)))
+        .Add<Consumed>("qd", static (w, m) => w.Int(m.Count), static r => new Consumed(r.Int()))
+        .Add<Return>("qb", static (w, m) => { w.Int(m.Consumed); WriteItems(w, m.Items); }, static r => new Return(r.Int(), ReadItems(r)))
         .Add<CountQuery>("qc", static (w, m) => w.Long(m.RequestId), static r => new CountQuery(r.Long()))
-        .Add<CountReply>("qn", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); w.Int(m.MaxSize); }, static r => new CountReply(r.Long(), r.Int(), r.Int()));
+        .Add<CountReply>("qn", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); w.Int(m.MaxSize); w.Byte(m.Completed ? (byte)1 : (byte)0); }, static r => new CountReply(r.Long(), r.Int(), r.Int(), r.Byte() != 0))
+        .Add<Complete>("qx", static (w, m) => w.Long(m.RequestId), static r => new Complete(r.Long()))
+        .Add<TaskDone>("qf", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); }, static r => new TaskDone(r.Long(), r.Int()))
+        .Add<JoinTasks>("qj", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new JoinTasks(r.Long(), r.Long()));
 
-    private bool HasRoom => _maxSize <= 0 || _items.Count < _maxSize;
+    /// <inheritdoc />
+    protected override void OnNodeDown(Address node)
+    {
+        _takers.WithdrawFrom(node);
+        _putters.WithdrawFrom(node);
+        _joiners.WithdrawFrom(node);
+        if (_lent.Remove(node, out var lent))
+        {
+            // Its process is gone: whatever it had not reported taken goes back, ahead of everything queued.
+            _lentCount -= lent.Count;
+            PushFront(lent);
+            Serve();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
+    {
+        if (_takers.TryRemove(requestId, out var taker))
+        {
+            taker.ReplyTo.Tell(new Taken(requestId, outcome, []));
+        }
+        else if (_putters.TryRemove(requestId, out var putter))
+        {
+            putter.ReplyTo.Tell(new WaitProtocol.Result(requestId, outcome));
+        }
+        else
+        {
+            _joiners.Withdraw(requestId, outcome, Self);
+        }
+    }
+
+    private bool HasRoomFor(int count) => _maxSize <= 0 || _items.Count + _lentCount + count <= _maxSize || (_items.Count + _lentCount == 0);
 
     private void OnPut(Put request)
     {
-        // Waiting putters go first: a new put may not overtake one that is already waiting for room.
-        if (HasRoom && _putters.Count == 0)
+        if (_completed)
         {
-            Enqueue(request.Item);
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed: no more items may be put", Context);
+            return;
+        }
+
+        // Waiting putters go first: a new put may not overtake one that is already waiting for room.
+        if (_putters.Count == 0 && HasRoomFor(request.Items.Length))
+        {
+            Admit(request.Items);
+            if (request.RequestId != WaitProtocol.NoReply)
+            {
+                Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.Granted));
+            }
+        }
+        else if (request.TimeoutMs == 0)
+        {
+            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.TimedOut));
+        }
+        else
+        {
+            _putters.Enqueue(request.RequestId, Sender, request.Items, request.TimeoutMs);
+        }
+    }
+
+    private void OnTake(Take request)
+    {
+        if (request.Consumed > 0)
+        {
+            Settle(Sender.Path.Address, request.Consumed);
+        }
+
+        if (_items.Count > 0)
+        {
+            Hand(Sender, request.RequestId, Math.Max(1, request.Max), request.Prefetch);
+        }
+        else if (_completed)
+        {
+            Sender.Tell(new Taken(request.RequestId, WaitProtocol.Outcome.Closed, []));
+        }
+        else if (request.TimeoutMs == 0)
+        {
+            Sender.Tell(new Taken(request.RequestId, WaitProtocol.Outcome.TimedOut, []));
+        }
+        else
+        {
+            _takers.Enqueue(request.RequestId, Sender, new TakeWaiter(Math.Max(1, request.Max), request.Prefetch), request.TimeoutMs);
+        }
+    }
+
+    private void OnReturn(Return returned)
+    {
+        var node = Sender.Path.Address;
+        Settle(node, returned.Consumed);
+        if (returned.Items.Length == 0 || !_lent.TryGetValue(node, out var lent))
+        {
+            return;
+        }
+
+        // The items given back are the newest lent to that process, in order: take them off its end.
+        var back = new LinkedList<byte[]>();
+        for (var i = 0; i < returned.Items.Length && lent.Last is { } last; i++)
+        {
+            lent.RemoveLast();
+            back.AddFirst(last.Value);
+            _lentCount--;
+        }
+
+        if (lent.Count == 0)
+        {
+            _lent.Remove(node);
+        }
+
+        PushFront(back);
+        Serve();
+    }
+
+    private void OnComplete(Complete request)
+    {
+        _completed = true;
+        while (_putters.TryDequeue(out var putter))
+        {
+            putter.ReplyTo.Tell(new WaitProtocol.Failed(putter.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed while this put waited for room"));
+        }
+
+        if (_items.Count == 0)
+        {
+            while (_takers.TryDequeue(out var taker))
+            {
+                taker.ReplyTo.Tell(new Taken(taker.RequestId, WaitProtocol.Outcome.Closed, []));
+            }
+        }
+
+        WaitProtocol.Acknowledge(Sender, request.RequestId);
+    }
+
+    private void OnTaskDone(TaskDone request)
+    {
+        if (request.Count < 1 || request.Count > _unfinished)
+        {
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "task_done() called too many times: more tasks marked done than items put", Context);
+            return;
+        }
+
+        _unfinished -= request.Count;
+        if (_unfinished == 0)
+        {
+            while (_joiners.TryDequeue(out var joiner))
+            {
+                joiner.ReplyTo.Tell(new WaitProtocol.Result(joiner.RequestId, WaitProtocol.Outcome.Granted));
+            }
+        }
+
+        WaitProtocol.Acknowledge(Sender, request.RequestId);
+    }
+
+    private void OnJoinTasks(JoinTasks request)
+    {
+        if (_unfinished == 0)
+        {
             Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.Granted));
         }
         else if (request.TimeoutMs == 0)
@@ -67,66 +270,129 @@ public sealed class QueueActor : PrimitiveActor
         }
         else
         {
-            _putters.Enqueue(request.RequestId, Sender, request.Item, request.TimeoutMs);
+            _joiners.Enqueue(request.RequestId, Sender, true, request.TimeoutMs);
         }
     }
 
-    private void OnGet(Get request)
+    private void Admit(byte[][] items)
     {
-        if (_items.Count > 0)
+        _unfinished += items.Length;
+        foreach (var item in items)
         {
-            Sender.Tell(new GetReply(request.RequestId, WaitProtocol.Outcome.Granted, _items.Dequeue()));
-            AdmitPutters();
+            _items.AddLast(item);
         }
-        else if (request.TimeoutMs == 0)
-        {
-            Sender.Tell(new GetReply(request.RequestId, WaitProtocol.Outcome.TimedOut, null));
-        }
-        else
-        {
-            _getters.Enqueue(request.RequestId, Sender, true, request.TimeoutMs);
-        }
+
+        Serve();
     }
 
-    private void Enqueue(byte[] item)
+    // Hands queued items to waiting takers, longest-waiting first, then lets waiting putters in.
+    private void Serve()
     {
-        if (_getters.TryDequeue(out var getter))
+        while (_items.Count > 0 && _takers.TryDequeue(out var taker))
         {
-            getter.ReplyTo.Tell(new GetReply(getter.RequestId, WaitProtocol.Outcome.Granted, item));
+            Hand(taker.ReplyTo, taker.RequestId, taker.State.Max, taker.State.Prefetch);
         }
-        else
-        {
-            _items.Enqueue(item);
-        }
-    }
 
-    private void AdmitPutters()
-    {
-        while (HasRoom && _putters.TryDequeue(out var putter))
+        while (_putters.Count > 0 && HasRoomFor(_putters.Snapshot()[0].State.Length) && _putters.TryDequeue(out var putter))
         {
-            Enqueue(putter.State);
+            Admit(putter.State);
             putter.ReplyTo.Tell(new WaitProtocol.Result(putter.RequestId, WaitProtocol.Outcome.Granted));
         }
-    }
 
-    /// <inheritdoc />
-    protected override void OnNodeDown(Address node)
-    {
-        _getters.WithdrawFrom(node);
-        _putters.WithdrawFrom(node);
-    }
-
-    /// <inheritdoc />
-    // A request id is either a getter or a putter; each kind has its own answer type.
-    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
-    {
-        if (_getters.TryRemove(requestId, out var getter))
+        if (_completed && _items.Count == 0)
         {
-            getter.ReplyTo.Tell(new GetReply(requestId, outcome, null));
-        }
-        else
-        {
-            _putters.Withdraw(requestId, outcome, Self);
+            while (_takers.TryDequeue(out var taker))
+            {
+                taker.ReplyTo.Tell(new Taken(taker.RequestId, WaitProtocol.Outcome.Closed, []));
+            }
         }
     }
+
+    private void Hand(IActorRef to, long requestId, int max, bool prefetch)
+    {
+        var count = Math.Min(max, _items.Count);
+        var items = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            items[i] = _items.First!.Value;
+            _items.RemoveFirst();
+        }
+
+        if (prefetch)
+        {
+            var node = to.Path.Address;
+            if (!_lent.TryGetValue(node, out var lent))
+            {
+                _lent[node] = lent = new LinkedList<byte[]>();
+            }
+
+            foreach (var item in items)
+            {
+                lent.AddLast(item);
+            }
+
+            _lentCount += count;
+        }
+
+        to.Tell(new Taken(requestId, WaitProtocol.Outcome.Granted, items));
+        if (_putters.Count > 0)
+        {
+            Serve();
+        }
+    }
+
+    // The process at node took count of the items lent to it, oldest first: they are gone for good.
+    private void Settle(Address node, int count)
+    {
+        if (count <= 0 || !_lent.TryGetValue(node, out var lent))
+        {
+            return;
+        }
+
+        for (var i = 0; i < count && lent.First is not null; i++)
+        {
+            lent.RemoveFirst();
+            _lentCount--;
+        }
+
+        if (lent.Count == 0)
+        {
+            _lent.Remove(node);
+        }
+
+        if (_putters.Count > 0)
+        {
+            Serve();
+        }
+    }
+
+    private void PushFront(LinkedList<byte[]> items)
+    {
+        for (var node = items.Last; node is not null; node = node.Previous)
+        {
+            _items.AddFirst(node.Value);
+        }
+    }
+
+    private static void WriteItems(WireWriter w, byte[][] items)
+    {
+        w.Int(items.Length);
+        foreach (var item in items)
+        {
+            w.Bytes(item);
+        }
+    }
+
+    private static byte[][] ReadItems(WireReader r)
+    {
+        var items = new byte[r.Int()][];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = r.Bytes()!;
+        }
+
+        return items;
+    }
+
+    private readonly record struct TakeWaiter(int Max, bool Prefetch);
 }

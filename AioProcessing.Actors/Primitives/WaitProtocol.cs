@@ -30,6 +30,9 @@ public static class WaitProtocol
 
         /// <summary>The caller withdrew the request before it was granted.</summary>
         Cancelled = 2,
+
+        /// <summary>Nothing will ever be granted: the queue was completed and is empty.</summary>
+        Closed = 3,
     }
 
     /// <summary>Why a request was refused outright.</summary>

@@ -46,6 +46,12 @@ public sealed class WorkerExecutor : ITargetExecutor
             Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
             return new TargetOutcome(1, new NodeProtocol.RemoteError(error.GetType().FullName ?? error.GetType().Name, error.Message, error.StackTrace ?? ""));
         }
+        finally
+        {
+            // As Python joins its queue feeder threads at exit: what the target put reaches its queues, and what it
+            // fetched but never took goes back, before the parent hears that it ended.
+            context.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+        }
     }
 
     private static void Warm(int number, string text, int[] numbers)

@@ -41,11 +41,14 @@ public sealed class ControlMessageSerializerSpecs : TestKit
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..5], "la"));
     }
 
+    private static string Items(byte[][] items) => string.Join(",", items.Select(Convert.ToHexString));
+
     // Records holding arrays compare arrays by reference; compare their printed fields with the bytes spelled out.
     private static string Describe(object message) => message switch
     {
-        QueueActor.Put p => $"Put {p.RequestId} {p.TimeoutMs} {Convert.ToHexString(p.Item)}",
-        QueueActor.GetReply r => $"GetReply {r.RequestId} {r.Outcome} {(r.Item is null ? "null" : Convert.ToHexString(r.Item))}",
+        QueueActor.Put p => $"Put {p.RequestId} {p.TimeoutMs} {Items(p.Items)}",
+        QueueActor.Taken t => $"Taken {t.RequestId} {t.Outcome} {Items(t.Items)}",
+        QueueActor.Return r => $"Return {r.Consumed} {Items(r.Items)}",
         NodeProtocol.RunTarget t => $"RunTarget {t.NodeId} {t.ProcessName} {Convert.ToHexString(t.Target)} {t.Owner.Path}",
         NodeProtocol.ExpectWorker e => $"Expect {e.NodeId} {Describe(e.Target)}",
         BarrierActor.WaitReply b => $"WaitReply {b.RequestId} {b.Outcome} {b.Index} {(b.Action is null ? "null" : Convert.ToHexString(b.Action))}",
@@ -85,18 +88,26 @@ public sealed class ControlMessageSerializerSpecs : TestKit
             new EventActor.Clear(46),
             new EventActor.Query(47),
             new EventActor.State(47, true),
-            new QueueActor.Put(9, [0, 255, 7], 0),
-            new QueueActor.Get(10, 250),
-            new QueueActor.GetReply(10, WaitProtocol.Outcome.Granted, [5]),
-            new QueueActor.GetReply(11, WaitProtocol.Outcome.TimedOut, null),
+            new QueueActor.Put(9, 0, [[0, 255, 7], [], [1]]),
+            new QueueActor.Take(10, 256, 250, true, 17),
+            new QueueActor.Taken(10, WaitProtocol.Outcome.Granted, [[5], [6, 7]]),
+            new QueueActor.Taken(11, WaitProtocol.Outcome.Closed, []),
+            new QueueActor.Consumed(12),
+            new QueueActor.Return(3, [[1], [2]]),
+            new QueueActor.Complete(13),
+            new QueueActor.TaskDone(14, 2),
+            new QueueActor.JoinTasks(15, -1),
             new QueueActor.CountQuery(48),
-            new QueueActor.CountReply(48, 3, 10),
+            new QueueActor.CountReply(48, 3, 10, true),
             new PrimitiveHost.Create(49, PrimitiveHost.Kind.Queue, 5),
             new PrimitiveHost.Create(65, PrimitiveHost.Kind.Barrier, 3, 1500, [7]),
             new PrimitiveHost.Created(49, actor),
             new NodeProtocol.ExpectWorker("node-1", run),
             new NodeProtocol.ForgetWorker("node-1"),
             new NodeProtocol.RegisterWorker("node-1", 1234, "secret", actor),
+            new NodeProtocol.Join(67, 4321, "secret", actor),
+            new NodeProtocol.Evicted("gone"),
+            new PrimitiveHost.Create(68, PrimitiveHost.Kind.RLock, 0, 0, null, "migrations"),
             new NodeProtocol.WorkerRejected("wrong secret"),
             run,
             new NodeProtocol.WorkerUp("node-1", 1234, actor),

@@ -1,0 +1,426 @@
+using AioProcessing.Actors;
+using AioProcessing.Actors.Primitives;
+using Akka.Actor;
+
+namespace AioProcessing.Internal;
+
+/// <summary>
+/// This process's end of one queue actor, shared by every facade on it here (<see cref="AioContext.QueueChannelOf"/>).
+/// It keeps the data path off the round trip:
+/// <list type="bullet">
+/// <item><b>Puts</b> to an unbounded queue are written behind: a put is sent at once when nothing is in flight, and
+/// otherwise joins the next batch, sent when the coordinator confirms the one in flight. Put returns without waiting
+/// (unless <c>aio.queue.put-window</c> items are unconfirmed); <see cref="FlushAsync"/> waits for confirmation. A
+/// bounded queue's puts wait for room, one request each, as Python's.</item>
+/// <item><b>Takes</b> in a process other than the coordinator's fetch up to <c>aio.queue.prefetch</c> items at once.
+/// The coordinator lends them until this process reports them taken (piggybacked on the next fetch, or after 2 ms);
+/// untaken ones are given back after <c>aio.queue.prefetch-hold</c> without a Get, and go back by themselves if this
+/// process dies.</item>
+/// </list>
+/// </summary>
+internal sealed class QueueChannel
+{
+    private static readonly TimeSpan ReportDelay = TimeSpan.FromMilliseconds(2);
+
+    private readonly AioContext _context;
+    private readonly IActorRef _actor;
+    private readonly bool _prefetch;
+    private readonly Lock _gate = new();
+
+    // Put side.
+    private readonly List<byte[]> _outgoing = [];
+    private int? _maxSize;
+    private bool _batchInFlight;
+    private long _unconfirmed;
+    private Exception? _putError;
+    private TaskCompletionSource _putProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Take side.
+    private readonly Queue<byte[]> _lent = new();
+    private readonly SemaphoreSlim _fetch = new(1, 1);
+    private readonly Timer _reportTimer;
+    private int _takenUnreported;
+    private long _lastTake;
+    private bool _timerArmed;
+
+    public QueueChannel(AioContext context, IActorRef actor)
+    {
+        _context = context;
+        _actor = actor;
+        // In the coordinator's own process a take is a local message: prefetching would only add a hop.
+        _prefetch = !actor.Path.Address.HasLocalScope && context.Settings.QueuePrefetch > 1;
+        _reportTimer = new Timer(static state => ((QueueChannel)state!).OnReportTimer(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    /// <summary>Remembers the bound when this process created the queue, sparing the query.</summary>
+    public void KnowMaxSize(int maxSize) => _maxSize = maxSize;
+
+    /// <summary>The queue's bound (0: unbounded), asked once.</summary>
+    public async ValueTask<int> MaxSizeAsync(CancellationToken ct)
+    {
+        if (_maxSize is { } known)
+        {
+            return known;
+        }
+
+        // A blocking caller learns it synchronously, so that its put is sent from its own thread (see Blocking).
+        var reply = Blocking.InSyncCall ? Blocking.Wait(() => CountAsync(ct)) : await CountAsync(ct).ConfigureAwait(false);
+        _maxSize = reply.MaxSize;
+        return reply.MaxSize;
+    }
+
+    public Task<QueueActor.CountReply> CountAsync(CancellationToken ct) =>
+        Requests.AskAsync<QueueActor.CountReply>(_context, _actor, new QueueActor.CountQuery(Requests.NextId()), ct);
+
+    /// <summary>
+    /// Puts <paramref name="items"/> in order. Unbounded: written behind (see the type). Bounded: waits for room at
+    /// most <paramref name="timeoutMs"/>, false when it ran out.
+    /// </summary>
+    public async Task<bool> PutAsync(byte[][] items, long timeoutMs, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var maxSize = await MaxSizeAsync(ct).ConfigureAwait(false);
+        if (maxSize > 0)
+        {
+            // Room is per item: never ask for more than the bound at once.
+            foreach (var chunk in items.Chunk(maxSize))
+            {
+                var result = await Requests.AskAsync<WaitProtocol.Result>(_context, _actor, new QueueActor.Put(Requests.NextId(), timeoutMs, chunk), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+                if (!Requests.Granted(result.Outcome, ct))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        byte[][]? batch = null;
+        lock (_gate)
+        {
+            ThrowIfPutFailed();
+            _outgoing.AddRange(items);
+            _unconfirmed += items.Length;
+            if (!_batchInFlight)
+            {
+                batch = TakeOutgoing();
+            }
+        }
+
+        if (batch is not null)
+        {
+            SendBatch(batch);
+        }
+
+        await WaitUnconfirmedAtMostAsync(_context.Settings.QueuePutWindow, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Waits until the coordinator confirmed every put made through this channel so far.</summary>
+    public Task FlushAsync(CancellationToken ct) => WaitUnconfirmedAtMostAsync(0, ct);
+
+    /// <summary>Takes one item: Granted with it, or TimedOut / Closed without.</summary>
+    public async Task<(WaitProtocol.Outcome Outcome, byte[]? Item)> TakeOneAsync(long timeoutMs, CancellationToken ct)
+    {
+        var (outcome, items) = await TakeAsync(1, timeoutMs, ct).ConfigureAwait(false);
+        return (outcome, items.Length > 0 ? items[0] : null);
+    }
+
+    /// <summary>Takes between 1 and <paramref name="max"/> items, waiting at most <paramref name="timeoutMs"/> for the first.</summary>
+    public async Task<(WaitProtocol.Outcome Outcome, byte[][] Items)> TakeAsync(int max, long timeoutMs, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!_prefetch)
+        {
+            var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, new QueueActor.Take(Requests.NextId(), max, timeoutMs, Prefetch: false, Consumed: 0), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+            return Answer(reply, ct);
+        }
+
+        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        while (true)
+        {
+            if (TryTakeLent(max, out var taken))
+            {
+                return (WaitProtocol.Outcome.Granted, taken);
+            }
+
+            var remaining = Remaining(deadline);
+            if (!await EnterFetchAsync(remaining, ct).ConfigureAwait(false))
+            {
+                return (WaitProtocol.Outcome.TimedOut, []);
+            }
+
+            try
+            {
+                if (TryTakeLent(max, out taken))
+                {
+                    return (WaitProtocol.Outcome.Granted, taken);
+                }
+
+                int consumed;
+                lock (_gate)
+                {
+                    consumed = _takenUnreported;
+                    _takenUnreported = 0;
+                }
+
+                remaining = Remaining(deadline);
+                var fetch = new QueueActor.Take(Requests.NextId(), Math.Max(max, _context.Settings.QueuePrefetch), remaining, Prefetch: true, consumed);
+                var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, fetch, remaining, cancellable: true, ct).ConfigureAwait(false);
+                if (reply.Outcome != WaitProtocol.Outcome.Granted)
+                {
+                    return Answer(reply, ct);
+                }
+
+                lock (_gate)
+                {
+                    foreach (var item in reply.Items)
+                    {
+                        _lent.Enqueue(item);
+                    }
+                }
+            }
+            finally
+            {
+                _fetch.Release();
+            }
+        }
+    }
+
+    /// <summary>Reports what this process took and gives back what it was lent and never took (before the process or context ends).</summary>
+    public void GiveBack()
+    {
+        if (!_prefetch || !_fetch.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            SendReturn();
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
+    private static (WaitProtocol.Outcome, byte[][]) Answer(QueueActor.Taken reply, CancellationToken ct) => reply.Outcome switch
+    {
+        WaitProtocol.Outcome.Granted or WaitProtocol.Outcome.TimedOut or WaitProtocol.Outcome.Closed => (reply.Outcome, reply.Items),
+        _ => throw new OperationCanceledException(ct),
+    };
+
+    private static long Remaining(long deadline) =>
+        deadline == long.MaxValue ? WaitProtocol.Infinite : Math.Max(0, deadline - Environment.TickCount64);
+
+    private async ValueTask<bool> EnterFetchAsync(long timeoutMs, CancellationToken ct)
+    {
+        var timeout = timeoutMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMs);
+        // A blocking caller waits here on its own thread: it must not need a pool thread to be woken.
+        return Blocking.InSyncCall ? _fetch.Wait(timeout, ct) : await _fetch.WaitAsync(timeout, ct).ConfigureAwait(false);
+    }
+
+    private bool TryTakeLent(int max, out byte[][] taken)
+    {
+        lock (_gate)
+        {
+            if (_lent.Count == 0)
+            {
+                taken = [];
+                return false;
+            }
+
+            taken = new byte[Math.Min(max, _lent.Count)][];
+            for (var i = 0; i < taken.Length; i++)
+            {
+                taken[i] = _lent.Dequeue();
+            }
+
+            _takenUnreported += taken.Length;
+            _lastTake = Environment.TickCount64;
+            ArmReportTimer(ReportDelay);
+            return true;
+        }
+    }
+
+    private void ArmReportTimer(TimeSpan due)
+    {
+        if (!_timerArmed)
+        {
+            _timerArmed = true;
+            _reportTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnReportTimer()
+    {
+        var hold = _context.Settings.QueuePrefetchHold;
+        lock (_gate)
+        {
+            _timerArmed = false;
+        }
+
+        // Only between fetches: a fetch in flight would be answered with items the coordinator counts as lent after these.
+        if (!_fetch.Wait(0))
+        {
+            lock (_gate)
+            {
+                ArmReportTimer(ReportDelay);
+            }
+
+            return;
+        }
+
+        try
+        {
+            bool idle;
+            lock (_gate)
+            {
+                idle = _lent.Count > 0 && Environment.TickCount64 - _lastTake >= (long)hold.TotalMilliseconds;
+            }
+
+            if (idle)
+            {
+                SendReturn();
+                return;
+            }
+
+            int taken;
+            lock (_gate)
+            {
+                taken = _takenUnreported;
+                _takenUnreported = 0;
+                if (_lent.Count > 0)
+                {
+                    ArmReportTimer(hold);
+                }
+            }
+
+            if (taken > 0 && !_context.IsDisposedOrLost)
+            {
+                _actor.Tell(new QueueActor.Consumed(taken), _context.Inbox);
+            }
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
+    // Caller holds _fetch.
+    private void SendReturn()
+    {
+        int taken;
+        byte[][] untaken;
+        lock (_gate)
+        {
+            taken = _takenUnreported;
+            _takenUnreported = 0;
+            untaken = [.. _lent];
+            _lent.Clear();
+        }
+
+        if ((taken > 0 || untaken.Length > 0) && !_context.IsDisposedOrLost)
+        {
+            _actor.Tell(new QueueActor.Return(taken, untaken), _context.Inbox);
+        }
+    }
+
+    private byte[][] TakeOutgoing()
+    {
+        var batch = _outgoing.ToArray();
+        _outgoing.Clear();
+        _batchInFlight = true;
+        return batch;
+    }
+
+    private void SendBatch(byte[][] batch)
+    {
+        var id = Requests.NextId();
+        Task<IAioReply> answer;
+        try
+        {
+            // Completed on the delivering thread: the next batch goes out from there, without a pool thread.
+            answer = _context.Inbox.Expect(id, long.MaxValue, completeInline: true);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException)
+        {
+            OnBatchAnswered(Task.FromException<IAioReply>(ex), batch.Length);
+            return;
+        }
+
+        _actor.Tell(new QueueActor.Put(id, WaitProtocol.Infinite, batch), _context.Inbox);
+        answer.ContinueWith(static (t, state) => ((BatchState)state!).Channel.OnBatchAnswered(t, ((BatchState)state!).Count), new BatchState(this, batch.Length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void OnBatchAnswered(Task<IAioReply> answer, int count)
+    {
+        byte[][]? next = null;
+        TaskCompletionSource progress;
+        lock (_gate)
+        {
+            _batchInFlight = false;
+            _putError ??= answer.Status switch
+            {
+                TaskStatus.RanToCompletion when answer.Result is WaitProtocol.Failed failed => new InvalidOperationException($"The queue refused items put earlier: {failed.Message}."),
+                TaskStatus.RanToCompletion => null,
+                _ => new CoordinatorLostException("Items put earlier were not confirmed: " + answer.Exception?.GetBaseException().Message, answer.Exception?.GetBaseException() ?? new OperationCanceledException()),
+            };
+            if (_putError is null)
+            {
+                _unconfirmed -= count;
+                if (_outgoing.Count > 0)
+                {
+                    next = TakeOutgoing();
+                }
+            }
+
+            progress = _putProgress;
+            _putProgress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        progress.TrySetResult();
+        if (next is not null)
+        {
+            SendBatch(next);
+        }
+    }
+
+    private async Task WaitUnconfirmedAtMostAsync(long limit, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task progress;
+            lock (_gate)
+            {
+                ThrowIfPutFailed();
+                if (_unconfirmed <= limit)
+                {
+                    return;
+                }
+
+                progress = _putProgress.Task;
+            }
+
+            if (Blocking.InSyncCall)
+            {
+                progress.Wait(ct);
+            }
+            else
+            {
+                await progress.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void ThrowIfPutFailed()
+    {
+        if (_putError is { } error)
+        {
+            throw error is CoordinatorLostException lost ? new CoordinatorLostException(lost.Message, lost) : new InvalidOperationException(error.Message, error);
+        }
+    }
+
+    private sealed record BatchState(QueueChannel Channel, int Count);
+}
