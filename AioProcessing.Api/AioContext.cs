@@ -336,20 +336,25 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     // Every call waiting for an answer fails now instead of at its deadline, and so does every later one.
     private void OnCoordinatorLost(string why)
     {
-        Inbox.Abandon(new NoReplyException($"Coordinator {CoordinatorAddress} lost: {why}."));
         _lost.Cancel();
+        Inbox.Abandon(new NoReplyException($"Coordinator {CoordinatorAddress} lost: {why}."));
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null)
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null) =>
+        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name));
+
+    /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
+    /// <exception cref="SynchronizationLockException">With <paramref name="findOnly"/>: there is no primitive of that name.</exception>
+    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default)
     {
         ThrowIfDisposed();
         try
         {
-            var created = Blocking.Wait(() => Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name), CancellationToken.None));
+            var created = await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly), ct).ConfigureAwait(false);
             return created.Actor;
         }
         catch (InvalidOperationException ex) when (name is not null)

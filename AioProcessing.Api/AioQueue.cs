@@ -54,6 +54,9 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
         : base(context, actor) =>
         Channel = Context.QueueChannelOf(Actor);
 
+    /// <summary>A queue of <paramref name="kind"/> found or created by <paramref name="name"/> (a listener's backlog).</summary>
+    internal static AioQueue<T> Named(string name, PrimitiveHost.Kind kind, AioContext? context) => new(0, context, name, kind);
+
     /// <summary>The number of items in the queue now (Python's <c>qsize()</c>): those fetched by a consumer and not yet taken count.</summary>
     public int Count => Blocking.Wait(() => CountAsync());
 

@@ -12,6 +12,9 @@ namespace AioProcessing.Actors.Client;
 /// </summary>
 public sealed class ReplyInbox : MinimalActorRef, IDisposable
 {
+    [ThreadStatic]
+    private static bool t_completingInline;
+
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly Timer _sweep;
     private Exception? _abandoned;
@@ -32,6 +35,12 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
 
     /// <inheritdoc />
     public override IActorRefProvider Provider { get; }
+
+    /// <summary>
+    /// True while this thread (an Akka thread delivering an answer) runs what a blocking caller's call does after that
+    /// answer. Blocking this thread then would stop it from ever delivering the next answer.
+    /// </summary>
+    public static bool CompletingInline => t_completingInline;
 
     /// <summary>The number of calls waiting for an answer.</summary>
     public int PendingCount => _pending.Count;
@@ -109,7 +118,16 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         // Answers to calls that already gave up (deadline passed) are dropped: nobody waits for them.
         if (message is IAioReply reply && _pending.TryRemove(reply.RequestId, out var pending))
         {
-            pending.Completion.TrySetResult(reply);
+            var outer = t_completingInline;
+            t_completingInline = true;
+            try
+            {
+                pending.Completion.TrySetResult(reply);
+            }
+            finally
+            {
+                t_completingInline = outer;
+            }
         }
     }
 

@@ -90,7 +90,14 @@ public sealed class PrimitiveHost : ReceiveActor
     /// none (the arguments of a later create are then ignored). Answered by <see cref="Created"/>, or by
     /// <see cref="WaitProtocol.Failed"/> when the name belongs to a primitive of another kind.
     /// </summary>
-    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null) : IAioRequest;
+    /// <param name="RequestId">The request's id.</param>
+    /// <param name="Kind">What to create.</param>
+    /// <param name="Argument">Kind-specific (a bound, a count).</param>
+    /// <param name="Argument2">Kind-specific (a timeout).</param>
+    /// <param name="Payload">Kind-specific bytes.</param>
+    /// <param name="Name">The name to find or create it by; null for an anonymous primitive.</param>
+    /// <param name="FindOnly">With a name: fail instead of creating when there is none.</param>
+    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false) : IAioRequest;
 
     /// <summary>The new primitive's actor.</summary>
     public sealed record Created(long RequestId, IActorRef Actor) : IAioReply;
@@ -111,6 +118,12 @@ public sealed class PrimitiveHost : ReceiveActor
             return;
         }
 
+        if (m.FindOnly)
+        {
+            WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.NotHeld, $"there is no {m.Kind} named '{m.Name}'", Context);
+            return;
+        }
+
         // A condition needs its lock's actor, named by path in the payload.
         var props = m.Kind == Kind.Condition
             ? ConditionActor.Props(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(System.Text.Encoding.UTF8.GetString(m.Payload!))).WithDispatcher(Dispatcher)
@@ -125,6 +138,6 @@ public sealed class PrimitiveHost : ReceiveActor
     }
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String()))
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0))
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); }, static r => new Created(r.Long(), r.Actor()));
 }

@@ -24,6 +24,9 @@ namespace AioProcessing.Actors.Primitives;
 /// </remarks>
 public sealed class QueueActor : PrimitiveActor
 {
+    /// <summary>The most bytes of items one message carries, unless a single item is larger: far below the frame size.</summary>
+    public const long BatchBytes = 4 * 1024 * 1024;
+
     private readonly int _maxSize;
     private readonly LinkedList<byte[]> _items = new();
     private readonly Dictionary<Address, LinkedList<byte[]>> _lent = [];
@@ -310,13 +313,17 @@ public sealed class QueueActor : PrimitiveActor
 
     private void Hand(IActorRef to, long requestId, int max, bool prefetch)
     {
-        var count = Math.Min(max, _items.Count);
-        var items = new byte[count][];
-        for (var i = 0; i < count; i++)
+        var taking = new List<byte[]>(Math.Min(max, _items.Count));
+        long bytes = 0;
+        while (taking.Count < max && _items.First is { } first && (taking.Count == 0 || bytes + first.Value.Length <= BatchBytes))
         {
-            items[i] = _items.First!.Value;
+            bytes += first.Value.Length;
+            taking.Add(first.Value);
             _items.RemoveFirst();
         }
+
+        var items = taking.ToArray();
+        var count = items.Length;
 
         if (prefetch)
         {

@@ -23,6 +23,13 @@ internal static class Blocking
     private static TTask Issue<TTask>(Func<TTask> call)
         where TTask : Task
     {
+        // A blocking call made while an answer is being delivered inline would wait for an answer only this thread
+        // can deliver: a library bug, reported instead of a silent deadlock of the node's remoting.
+        if (Actors.Client.ReplyInbox.CompletingInline)
+        {
+            throw new InvalidOperationException("A blocking AioProcessing call was made on the thread delivering an answer; use the async member there.");
+        }
+
         var outer = t_inSyncCall;
         t_inSyncCall = true;
         try

@@ -22,6 +22,9 @@ internal sealed class QueueChannel
 {
     private static readonly TimeSpan ReportDelay = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>The most bytes of items one coalesced put carries (one item may exceed it alone).</summary>
+    private const long BatchBytes = QueueActor.BatchBytes;
+
     private readonly AioContext _context;
     private readonly IActorRef _actor;
     private readonly bool _prefetch;
@@ -132,6 +135,12 @@ internal sealed class QueueChannel
         ct.ThrowIfCancellationRequested();
         if (!_prefetch)
         {
+            // Items may have been fetched ahead by a poll.
+            if (TryTakeLent(max, out var polled))
+            {
+                return (WaitProtocol.Outcome.Granted, polled);
+            }
+
             var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, new QueueActor.Take(Requests.NextId(), max, timeoutMs, Prefetch: false, Consumed: 0), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
             return Answer(reply, ct);
         }
@@ -187,10 +196,82 @@ internal sealed class QueueChannel
         }
     }
 
+    /// <summary>
+    /// Whether a take would not wait: an item is here or arrives within <paramref name="timeoutMs"/>, or the queue is
+    /// completed and empty. What arrives is fetched ahead (lent, as with prefetch) for the next take.
+    /// </summary>
+    public async Task<bool> PollAsync(long timeoutMs, CancellationToken ct)
+    {
+        if (HasLent)
+        {
+            return true;
+        }
+
+        if (!await EnterFetchAsync(timeoutMs, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (HasLent)
+            {
+                return true;
+            }
+
+            int consumed;
+            lock (_gate)
+            {
+                consumed = _takenUnreported;
+                _takenUnreported = 0;
+            }
+
+            var fetch = new QueueActor.Take(Requests.NextId(), _context.Settings.QueuePrefetch, timeoutMs, Prefetch: true, consumed);
+            var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, fetch, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+            switch (reply.Outcome)
+            {
+                case WaitProtocol.Outcome.Granted:
+                    lock (_gate)
+                    {
+                        foreach (var item in reply.Items)
+                        {
+                            _lent.Enqueue(item);
+                        }
+
+                        _lastTake = Environment.TickCount64;
+                        ArmReportTimer(_context.Settings.QueuePrefetchHold);
+                    }
+
+                    return true;
+                case WaitProtocol.Outcome.Closed:
+                    return true;
+                case WaitProtocol.Outcome.TimedOut:
+                    return false;
+                default:
+                    throw new OperationCanceledException(ct);
+            }
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
+    private bool HasLent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lent.Count > 0;
+            }
+        }
+    }
+
     /// <summary>Reports what this process took and gives back what it was lent and never took (before the process or context ends).</summary>
     public void GiveBack()
     {
-        if (!_prefetch || !_fetch.Wait(0))
+        if (!_fetch.Wait(0))
         {
             return;
         }
@@ -329,8 +410,17 @@ internal sealed class QueueChannel
 
     private byte[][] TakeOutgoing()
     {
-        var batch = _outgoing.ToArray();
-        _outgoing.Clear();
+        // A batch stays well under the frame size (each item alone is checked against it when encoded).
+        var count = 0;
+        long bytes = 0;
+        while (count < _outgoing.Count && (count == 0 || bytes + _outgoing[count].Length <= BatchBytes))
+        {
+            bytes += _outgoing[count].Length;
+            count++;
+        }
+
+        var batch = _outgoing.GetRange(0, count).ToArray();
+        _outgoing.RemoveRange(0, count);
         _batchInFlight = true;
         return batch;
     }

@@ -40,6 +40,11 @@ internal sealed class AioResolver : IFormatterResolver
                 return (IMessagePackFormatter<T>)(object)TypelessFormatter.Instance;
             }
 
+            if (type == typeof(AioConnection))
+            {
+                return (IMessagePackFormatter<T>)(object)ConnectionFormatter.Instance;
+            }
+
             if (FacadeFormatter.TryCreate<T>() is { } facade)
             {
                 return facade;

@@ -1,0 +1,398 @@
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
+using AioProcessing.Serialization;
+using Akka.Actor;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace AioProcessing;
+
+/// <summary>Creates pipes, as Python's <c>multiprocessing.Pipe</c>.</summary>
+public static class AioPipe
+{
+    /// <summary>
+    /// Creates a pipe and returns its two ends. Duplex (the default): each end sends to and receives from the other.
+    /// Otherwise, as Python's <c>Pipe(False)</c>: the first end only receives, the second only sends. Each end may be
+    /// passed to another process.
+    /// </summary>
+    /// <param name="duplex">Whether both ends send and receive.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    public static (AioConnection First, AioConnection Second) Create(bool duplex = true, AioContext? context = null) =>
+        Blocking.Wait(() => CreateAsync(duplex, context));
+
+    /// <inheritdoc cref="Create"/>
+    public static async Task<(AioConnection First, AioConnection Second)> CreateAsync(bool duplex = true, AioContext? context = null, CancellationToken ct = default)
+    {
+        context ??= AioContext.Default;
+        var toFirst = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
+        if (!duplex)
+        {
+            return (new AioConnection(context, send: null, receive: toFirst), new AioConnection(context, send: toFirst, receive: null));
+        }
+
+        var toSecond = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
+        return (new AioConnection(context, send: toSecond, receive: toFirst), new AioConnection(context, send: toFirst, receive: toSecond));
+    }
+}
+
+/// <summary>
+/// One end of a pipe, as Python's <c>multiprocessing.connection.Connection</c>. Each direction is a queue in the
+/// coordinator, so what is sent is never lost while the coordinator lives, and sends do not wait for the receiver
+/// (they are written behind, as the queue's). Values are encoded with the type given to <see cref="Send{T}"/> and
+/// decoded with the one given to <see cref="Recv{T}"/>. Closing either end ends the pipe: the other end receives what
+/// was sent before, then <see cref="EndOfStreamException"/>.
+/// </summary>
+public sealed class AioConnection : IDisposable, IAsyncDisposable
+{
+    private readonly AioContext _context;
+    private readonly IActorRef? _send;
+    private readonly IActorRef? _receive;
+    private readonly QueueChannel? _sendChannel;
+    private readonly QueueChannel? _receiveChannel;
+    private int _closed;
+
+    internal AioConnection(AioContext context, IActorRef? send, IActorRef? receive)
+    {
+        _context = context;
+        _send = send;
+        _receive = receive;
+        _sendChannel = send is null ? null : context.QueueChannelOf(send);
+        _sendChannel?.KnowMaxSize(0);
+        _receiveChannel = receive is null ? null : context.QueueChannelOf(receive);
+    }
+
+    /// <summary>Whether this end can receive.</summary>
+    public bool Readable => _receive is not null;
+
+    /// <summary>Whether this end can send.</summary>
+    public bool Writable => _send is not null;
+
+    /// <summary>Whether <see cref="Close"/> was called on this end (in this process).</summary>
+    public bool Closed => Volatile.Read(ref _closed) != 0;
+
+    internal IActorRef? SendActor => _send;
+
+    internal IActorRef? ReceiveActor => _receive;
+
+    internal AioContext Context => _context;
+
+    /// <summary>Sends <paramref name="value"/> to the other end.</summary>
+    /// <exception cref="ArgumentException">The value cannot be sent to another process.</exception>
+    /// <exception cref="IOException">The other end was closed.</exception>
+    /// <exception cref="ObjectDisposedException">This end was closed.</exception>
+    /// <exception cref="InvalidOperationException">This end cannot send.</exception>
+    public void Send<T>(T value) => Blocking.Wait(() => SendAsync(value));
+
+    /// <inheritdoc cref="Send{T}"/>
+    public Task SendAsync<T>(T value, CancellationToken ct = default) => SendEncodedAsync(_context.Payloads.Serialize(value, "The value sent", nameof(value)), ct);
+
+    /// <summary>Sends <paramref name="size"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> as one message (Python's <c>send_bytes</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the buffer.</exception>
+    /// <inheritdoc cref="Send{T}" path="/exception"/>
+    public void SendBytes(byte[] buffer, int offset = 0, int? size = null) => Blocking.Wait(() => SendBytesAsync(buffer, offset, size));
+
+    /// <inheritdoc cref="SendBytes"/>
+    public Task SendBytesAsync(byte[] buffer, int offset = 0, int? size = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
+        var length = size ?? (buffer.Length - offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length, nameof(size));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, buffer.Length - offset, nameof(size));
+        return SendAsync(buffer.AsSpan(offset, length).ToArray(), ct);
+    }
+
+    /// <summary>Receives the next value, waiting for it (Python's <c>recv</c>).</summary>
+    /// <param name="timeout">How long to wait; null waits without limit.</param>
+    /// <param name="ct">Stops waiting and throws <see cref="OperationCanceledException"/>; nothing is swallowed.</param>
+    /// <exception cref="EndOfStreamException">The pipe was closed and everything sent before was received.</exception>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ObjectDisposedException">This end was closed.</exception>
+    /// <exception cref="InvalidOperationException">This end cannot receive.</exception>
+    public T Recv<T>(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => RecvAsync<T>(timeout, ct));
+
+    /// <inheritdoc cref="Recv{T}"/>
+    public async Task<T> RecvAsync<T>(TimeSpan? timeout = null, CancellationToken ct = default) =>
+        _context.Payloads.Deserialize<T>(await RecvEncodedAsync(timeout, ct).ConfigureAwait(false));
+
+    /// <summary>Receives the next message as bytes (sent with <see cref="SendBytes"/>), as Python's <c>recv_bytes</c>.</summary>
+    /// <param name="maxLength">The longest message accepted.</param>
+    /// <param name="timeout">How long to wait; null waits without limit.</param>
+    /// <param name="ct">Stops waiting and throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="IOException">The message is longer than <paramref name="maxLength"/> (it is consumed, as in Python).</exception>
+    /// <inheritdoc cref="Recv{T}" path="/exception"/>
+    public byte[] RecvBytes(int? maxLength = null, TimeSpan? timeout = null, CancellationToken ct = default) =>
+        Blocking.Wait(() => RecvBytesAsync(maxLength, timeout, ct));
+
+    /// <inheritdoc cref="RecvBytes"/>
+    public async Task<byte[]> RecvBytesAsync(int? maxLength = null, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        var bytes = await RecvAsync<byte[]>(timeout, ct).ConfigureAwait(false);
+        return maxLength is { } max && bytes.Length > max
+            ? throw new IOException($"The message is {bytes.Length} bytes, longer than maxLength {max}.")
+            : bytes;
+    }
+
+    /// <summary>Receives the next message's bytes into <paramref name="buffer"/> at <paramref name="offset"/> and returns their count (Python's <c>recv_bytes_into</c>).</summary>
+    /// <exception cref="BufferTooShortException">The message does not fit; it is in the exception's <see cref="BufferTooShortException.Received"/>.</exception>
+    /// <inheritdoc cref="Recv{T}" path="/exception"/>
+    public int RecvBytesInto(byte[] buffer, int offset = 0, TimeSpan? timeout = null, CancellationToken ct = default) =>
+        Blocking.Wait(() => RecvBytesIntoAsync(buffer, offset, timeout, ct));
+
+    /// <inheritdoc cref="RecvBytesInto"/>
+    public async Task<int> RecvBytesIntoAsync(byte[] buffer, int offset = 0, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
+        var bytes = await RecvAsync<byte[]>(timeout, ct).ConfigureAwait(false);
+        if (bytes.Length > buffer.Length - offset)
+        {
+            throw new BufferTooShortException(bytes);
+        }
+
+        bytes.CopyTo(buffer, offset);
+        return bytes.Length;
+    }
+
+    /// <summary>Whether a value can be received now without waiting (Python's <c>poll()</c>); also true once the pipe is closed.</summary>
+    public bool Poll() => Poll(TimeSpan.Zero);
+
+    /// <summary>Whether a value can be received within <paramref name="timeout"/> (null: waits without limit); also true once the pipe is closed.</summary>
+    /// <param name="timeout">How long to wait for one.</param>
+    /// <param name="ct">Stops waiting and throws <see cref="OperationCanceledException"/>.</param>
+    public bool Poll(TimeSpan? timeout, CancellationToken ct = default) => Blocking.Wait(() => PollAsync(timeout, ct));
+
+    /// <inheritdoc cref="Poll(TimeSpan?, CancellationToken)"/>
+    public Task<bool> PollAsync(TimeSpan? timeout = null, CancellationToken ct = default) =>
+        ReceiveChannel().PollAsync(Requests.TimeoutMs(timeout), ct);
+
+    /// <summary>Closes the pipe from this end: the other end receives what was sent, then <see cref="EndOfStreamException"/>, and its sends fail.</summary>
+    public void Close() => Blocking.Wait(CloseAsync);
+
+    /// <inheritdoc cref="Close"/>
+    public async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0 || _context.IsDisposedOrLost)
+        {
+            return;
+        }
+
+        // Earlier sends are delivered before the end is marked.
+        foreach (var actor in new[] { _send, _receive })
+        {
+            if (actor is not null)
+            {
+                await _context.QueueChannelOf(actor).FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                await Requests.AskAsync<WaitProtocol.Ack>(_context, actor, new QueueActor.Complete(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Closes this end (<see cref="Close"/>).</summary>
+    public void Dispose() => Close();
+
+    /// <summary>Closes this end (<see cref="CloseAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+
+    private async Task SendEncodedAsync(byte[] bytes, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(Closed, this);
+        var channel = _sendChannel ?? throw new InvalidOperationException("This end of the pipe only receives (Pipe(duplex: false)).");
+        try
+        {
+            await channel.PutAsync([bytes], WaitProtocol.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
+        {
+            throw new IOException("The other end of the pipe was closed.", ex);
+        }
+    }
+
+    private async Task<byte[]> RecvEncodedAsync(TimeSpan? timeout, CancellationToken ct)
+    {
+        var (outcome, item) = await ReceiveChannel().TakeOneAsync(Requests.TimeoutMs(timeout), ct).ConfigureAwait(false);
+        return outcome switch
+        {
+            WaitProtocol.Outcome.Granted => item!,
+            WaitProtocol.Outcome.Closed => throw new EndOfStreamException("The pipe was closed and everything sent before was received."),
+            _ => throw new TimeoutException($"Nothing arrived within {timeout}."),
+        };
+    }
+
+    private QueueChannel ReceiveChannel()
+    {
+        ObjectDisposedException.ThrowIf(Closed, this);
+        return _receiveChannel ?? throw new InvalidOperationException("This end of the pipe only sends (Pipe(duplex: false)).");
+    }
+}
+
+/// <summary>
+/// A named endpoint that connections are accepted on, as Python's <c>multiprocessing.connection.Listener</c>:
+/// any process joined to the coordinator can <see cref="AioClient.Connect"/> to its <see cref="Address"/>.
+/// </summary>
+public sealed class AioListener : IDisposable, IAsyncDisposable
+{
+    private readonly AioQueue<AioConnection> _backlog;
+
+    /// <summary>Listens on <paramref name="address"/>, a name unique in the coordinator (a new one when null).</summary>
+    /// <param name="address">The name clients connect to.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name belongs to a primitive that is not a listener.</exception>
+    public AioListener(string? address = null, AioContext? context = null)
+    {
+        Address = address ?? "listener-" + Guid.NewGuid().ToString("N");
+        _backlog = AioQueue<AioConnection>.Named(Address, PrimitiveHost.Kind.Listener, context);
+    }
+
+    /// <summary>The name clients connect to.</summary>
+    public string Address { get; }
+
+    /// <summary>Waits for a client and returns this side's end of its connection.</summary>
+    /// <param name="timeout">How long to wait; null waits without limit.</param>
+    /// <param name="ct">Stops waiting and throws <see cref="OperationCanceledException"/>; no client is lost.</param>
+    /// <exception cref="TimeoutException">No client within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The listener was closed.</exception>
+    public AioConnection Accept(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => AcceptAsync(timeout, ct));
+
+    /// <inheritdoc cref="Accept"/>
+    public async Task<AioConnection> AcceptAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        try
+        {
+            return await _backlog.GetAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (QueueEmptyException ex)
+        {
+            throw new TimeoutException($"No client connected within {timeout}.", ex);
+        }
+        catch (QueueCompletedException ex)
+        {
+            throw new ObjectDisposedException($"The listener '{Address}' was closed.", ex);
+        }
+    }
+
+    /// <summary>Stops listening: clients that were not accepted see their connection closed.</summary>
+    public void Close() => Blocking.Wait(CloseAsync);
+
+    /// <inheritdoc cref="Close"/>
+    public async Task CloseAsync()
+    {
+        await _backlog.CompleteAsync().ConfigureAwait(false);
+        await foreach (var pending in _backlog.ReadAllAsync().ConfigureAwait(false))
+        {
+            await pending.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the listener (<see cref="Close"/>).</summary>
+    public void Dispose() => Close();
+
+    /// <summary>Closes the listener (<see cref="CloseAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+}
+
+/// <summary>Connects to an <see cref="AioListener"/> by its address, as Python's <c>multiprocessing.connection.Client</c>.</summary>
+public static class AioClient
+{
+    /// <summary>Connects to the listener at <paramref name="address"/> and returns this side's end of a duplex connection.</summary>
+    /// <param name="address">The listener's <see cref="AioListener.Address"/>.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="IOException">No listener has that address (Python's <c>ConnectionRefusedError</c>).</exception>
+    public static AioConnection Connect(string address, AioContext? context = null) => Blocking.Wait(() => ConnectAsync(address, context));
+
+    /// <inheritdoc cref="Connect"/>
+    public static async Task<AioConnection> ConnectAsync(string address, AioContext? context = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        context ??= AioContext.Default;
+        IActorRef backlog;
+        try
+        {
+            backlog = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.Listener, name: address, findOnly: true, ct: ct).ConfigureAwait(false);
+        }
+        catch (SynchronizationLockException ex)
+        {
+            throw new IOException($"Connection refused: no listener at '{address}'.", ex);
+        }
+
+        var (mine, theirs) = await AioPipe.CreateAsync(duplex: true, context, ct).ConfigureAwait(false);
+        var channel = context.QueueChannelOf(backlog);
+        channel.KnowMaxSize(0);
+        await channel.PutAsync([context.Payloads.Serialize(theirs, "The connection", nameof(address))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
+        await channel.FlushAsync(ct).ConfigureAwait(false);
+        return mine;
+    }
+}
+
+/// <summary>Thrown by <c>RecvBytesInto</c> when the message is longer than the buffer (Python's <c>BufferTooShort</c>).</summary>
+public sealed class BufferTooShortException : IOException
+{
+    /// <summary>Creates the exception with the message that did not fit.</summary>
+    public BufferTooShortException(byte[] received)
+        : base($"The buffer is too short for the {received?.Length} bytes received; they are in Received.") =>
+        Received = received ?? [];
+
+    /// <summary>Creates the exception with a default message.</summary>
+    public BufferTooShortException()
+        : base("The buffer is too short for the message received.") =>
+        Received = [];
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public BufferTooShortException(string message)
+        : base(message) =>
+        Received = [];
+
+    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
+    public BufferTooShortException(string message, Exception innerException)
+        : base(message, innerException) =>
+        Received = [];
+
+    /// <summary>The whole message that did not fit (it is consumed).</summary>
+#pragma warning disable CA1819 // The message itself, as Python's BufferTooShort carries it.
+    public byte[] Received { get; }
+#pragma warning restore CA1819
+}
+
+/// <summary>Writes a connection as the paths of its two directions (nil for a missing one) and rebinds them on read.</summary>
+internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?>
+{
+    public static readonly ConnectionFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, AioConnection? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(2);
+        foreach (var actor in new[] { value.SendActor, value.ReceiveActor })
+        {
+            if (actor is null)
+            {
+                writer.WriteNil();
+            }
+            else
+            {
+                writer.Write(value.Context.PathOf(actor));
+            }
+        }
+    }
+
+    public AioConnection? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var context = AioSerializerOptions.ContextOf(options);
+        _ = reader.ReadArrayHeader();
+        var send = reader.TryReadNil() ? null : context.ResolveActor(reader.ReadString()!);
+        var receive = reader.TryReadNil() ? null : context.ResolveActor(reader.ReadString()!);
+        return new AioConnection(context, send, receive);
+    }
+}
