@@ -74,6 +74,9 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <summary>The number of items in the queue now.</summary>
     public async Task<int> CountAsync(CancellationToken ct = default) => (await Channel.CountAsync(ct).ConfigureAwait(false)).Count;
 
+    /// <summary>Whether the queue holds no item now.</summary>
+    public async Task<bool> IsEmptyAsync(CancellationToken ct = default) => await CountAsync(ct).ConfigureAwait(false) == 0;
+
     /// <summary>Whether a bounded queue is at its limit now.</summary>
     public async Task<bool> IsFullAsync(CancellationToken ct = default)
     {

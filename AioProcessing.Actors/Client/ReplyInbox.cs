@@ -62,7 +62,7 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         }
 
         var completion = new TaskCompletionSource<IAioReply>(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_pending.TryAdd(requestId, new Pending(completion, deadline)))
+        if (!_pending.TryAdd(requestId, new Pending(completion, deadline, [])))
         {
             throw new InvalidOperationException($"Request id {requestId} is already waiting for an answer.");
         }
@@ -115,9 +115,25 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     /// <inheritdoc />
     protected override void TellInternal(object message, IActorRef sender)
     {
+        if (message is Primitives.QueueActor.ItemPart part)
+        {
+            // Parts of a large item arrive, in order, ahead of the reply that completes it.
+            if (_pending.TryGetValue(part.RequestId, out var waiting))
+            {
+                waiting.Parts.Add(part.Bytes);
+            }
+
+            return;
+        }
+
         // Answers to calls that already gave up (deadline passed) are dropped: nobody waits for them.
         if (message is IAioReply reply && _pending.TryRemove(reply.RequestId, out var pending))
         {
+            if (pending.Parts.Count > 0 && reply is IAssembledReply assembled)
+            {
+                reply = assembled.Assemble(pending.Parts);
+            }
+
             var outer = t_completingInline;
             t_completingInline = true;
             try
@@ -143,7 +159,14 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         }
     }
 
-    private readonly record struct Pending(TaskCompletionSource<IAioReply> Completion, long Deadline);
+    private readonly record struct Pending(TaskCompletionSource<IAioReply> Completion, long Deadline, List<byte[]> Parts);
+}
+
+/// <summary>A reply whose first item may have been sent ahead in parts (<see cref="Primitives.QueueActor.ItemPart"/>).</summary>
+public interface IAssembledReply
+{
+    /// <summary>The reply with its first item preceded by <paramref name="parts"/>.</summary>
+    IAioReply Assemble(IReadOnlyList<byte[]> parts);
 }
 
 /// <summary>A request's answer did not arrive before its deadline: its recipient is unreachable or gone.</summary>

@@ -24,8 +24,13 @@ namespace AioProcessing.Actors.Primitives;
 /// </remarks>
 public sealed class QueueActor : PrimitiveActor
 {
-    /// <summary>The most bytes of items one message carries, unless a single item is larger: far below the frame size.</summary>
-    public const long BatchBytes = 4 * 1024 * 1024;
+    /// <summary>The most bytes of items one message carries; a larger item travels alone, in parts of this size.</summary>
+    /// <remarks>
+    /// Small on purpose: the receiving transport gathers a frame by copying what it has read so far, so the cost of
+    /// a frame grows with its square; other messages (heartbeats) wait behind a frame being written; and a part
+    /// below 85 000 bytes stays off the large object heap, whose collections stall both processes.
+    /// </remarks>
+    public const int BatchBytes = 64 * 1024;
 
     private readonly int _maxSize;
     private readonly LinkedList<byte[]> _items = new();
@@ -33,6 +38,7 @@ public sealed class QueueActor : PrimitiveActor
     private readonly WaitQueue<TakeWaiter> _takers;
     private readonly WaitQueue<byte[][]> _putters;
     private readonly WaitQueue<bool> _joiners;
+    private readonly Dictionary<(Address, long), List<byte[]>> _incoming = [];
     private int _lentCount;
     private long _unfinished;
     private bool _completed;
@@ -44,6 +50,16 @@ public sealed class QueueActor : PrimitiveActor
         _takers = new WaitQueue<TakeWaiter>(Timers);
         _putters = new WaitQueue<byte[][]>(Timers);
         _joiners = new WaitQueue<bool>(Timers);
+        Receive<ItemPart>(m =>
+        {
+            var key = (Sender.Path.Address, m.RequestId);
+            if (!_incoming.TryGetValue(key, out var parts))
+            {
+                _incoming[key] = parts = [];
+            }
+
+            parts.Add(m.Bytes);
+        });
         Receive<Put>(OnPut);
         Receive<Take>(OnTake);
         Receive<Consumed>(m => Settle(Sender.Path.Address, m.Count));
@@ -61,7 +77,15 @@ public sealed class QueueActor : PrimitiveActor
     /// Put <paramref name="Items"/>, in order, waiting at most <paramref name="TimeoutMs"/> for room for all of them.
     /// Answered by <see cref="WaitProtocol.Result"/>, or <see cref="WaitProtocol.Failed"/> once the queue is completed.
     /// </summary>
-    public sealed record Put(long RequestId, long TimeoutMs, byte[][] Items) : IAioRequest;
+    /// <remarks>With <paramref name="Assembled"/>, the single item is the last part of one sent ahead in <see cref="ItemPart"/>s under this request id.</remarks>
+    public sealed record Put(long RequestId, long TimeoutMs, byte[][] Items, bool Assembled = false) : IAioRequest;
+
+    /// <summary>
+    /// A part of an item too large for one message (see <see cref="BatchBytes"/>), sent ahead of the message that
+    /// completes it under the same <paramref name="RequestId"/>: a <see cref="Put"/> to the queue, a
+    /// <see cref="Taken"/> to a taker. Parts keep every frame small, so other messages (heartbeats) pass in between.
+    /// </summary>
+    public sealed record ItemPart(long RequestId, byte[] Bytes) : IAioMessage;
 
     /// <summary>
     /// Take up to <paramref name="Max"/> items (at least one), waiting at most <paramref name="TimeoutMs"/>. With
@@ -71,7 +95,11 @@ public sealed class QueueActor : PrimitiveActor
     public sealed record Take(long RequestId, int Max, long TimeoutMs, bool Prefetch, int Consumed) : IAioRequest;
 
     /// <summary>The answer to <see cref="Take"/>: items when granted, none otherwise (<see cref="WaitProtocol.Outcome.Closed"/>: completed and empty).</summary>
-    public sealed record Taken(long RequestId, WaitProtocol.Outcome Outcome, byte[][] Items) : IAioReply;
+    public sealed record Taken(long RequestId, WaitProtocol.Outcome Outcome, byte[][] Items) : IAioReply, Client.IAssembledReply
+    {
+        /// <inheritdoc />
+        public IAioReply Assemble(IReadOnlyList<byte[]> parts) => this with { Items = [Join(parts, Items[0]), .. Items[1..]] };
+    }
 
     /// <summary>The sender's process took <paramref name="Count"/> more of the items lent to it (oldest first). Not answered.</summary>
     public sealed record Consumed(int Count) : IAioMessage;
@@ -98,7 +126,8 @@ public sealed class QueueActor : PrimitiveActor
     public sealed record JoinTasks(long RequestId, long TimeoutMs) : IAioRequest;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); WriteItems(w, m.Items); }, static r => new Put(r.Long(), r.Long(), ReadItems(r)))
+        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); WriteItems(w, m.Items); w.Byte(m.Assembled ? (byte)1 : (byte)0); }, static r => new Put(r.Long(), r.Long(), ReadItems(r), r.Byte() != 0))
+        .Add<ItemPart>("qi", static (w, m) => { w.Long(m.RequestId); w.Bytes(m.Bytes); }, static r => new ItemPart(r.Long(), r.Bytes()!))
         .Add<Take>("qt", static (w, m) => { w.Long(m.RequestId); w.Int(m.Max); w.Long(m.TimeoutMs); w.Byte(m.Prefetch ? (byte)1 : (byte)0); w.Int(m.Consumed); }, static r => new Take(r.Long(), r.Int(), r.Long(), r.Byte() != 0, r.Int()))
         .Add<Taken>("qk", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); WriteItems(w, m.Items); }, static r => new Taken(r.Long(), (WaitProtocol.Outcome)r.Byte(), ReadItems(r)))
         .Add<Consumed>("qd", static (w, m) => w.Int(m.Count), static r => new Consumed(r.Int()))
@@ -115,6 +144,11 @@ public sealed class QueueActor : PrimitiveActor
         _takers.WithdrawFrom(node);
         _putters.WithdrawFrom(node);
         _joiners.WithdrawFrom(node);
+        foreach (var key in _incoming.Keys.Where(k => k.Item1 == node).ToList())
+        {
+            _incoming.Remove(key);
+        }
+
         if (_lent.Remove(node, out var lent))
         {
             // Its process is gone: whatever it had not reported taken goes back, ahead of everything queued.
@@ -145,6 +179,11 @@ public sealed class QueueActor : PrimitiveActor
 
     private void OnPut(Put request)
     {
+        if (request.Assembled && _incoming.Remove((Sender.Path.Address, request.RequestId), out var parts))
+        {
+            request = request with { Items = [Join(parts, request.Items[0])], Assembled = false };
+        }
+
         if (_completed)
         {
             WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed: no more items may be put", Context);
@@ -341,6 +380,18 @@ public sealed class QueueActor : PrimitiveActor
             _lentCount += count;
         }
 
+        if (count == 1 && items[0].Length > BatchBytes && !to.Path.Address.HasLocalScope)
+        {
+            // Too large for one frame: the parts go ahead, the reply carries the last one.
+            var parts = Split(items[0]);
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                to.Tell(new ItemPart(requestId, parts[i]));
+            }
+
+            items = [parts[^1]];
+        }
+
         to.Tell(new Taken(requestId, WaitProtocol.Outcome.Granted, items));
         if (_putters.Count > 0)
         {
@@ -379,6 +430,26 @@ public sealed class QueueActor : PrimitiveActor
         {
             _items.AddFirst(node.Value);
         }
+    }
+
+    /// <summary>Cuts <paramref name="item"/> into parts of at most <see cref="BatchBytes"/>.</summary>
+    public static byte[][] Split(byte[] item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return [.. item.Chunk(BatchBytes)];
+    }
+
+    private static byte[] Join(IReadOnlyList<byte[]> parts, byte[] last)
+    {
+        var whole = new byte[parts.Sum(p => (long)p.Length) + last.Length];
+        var at = 0;
+        foreach (var part in parts.Append(last))
+        {
+            part.CopyTo(whole, at);
+            at += part.Length;
+        }
+
+        return whole;
     }
 
     private static void WriteItems(WireWriter w, byte[][] items)

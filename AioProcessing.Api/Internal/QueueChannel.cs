@@ -88,7 +88,8 @@ internal sealed class QueueChannel
             // Room is per item: never ask for more than the bound at once.
             foreach (var chunk in items.Chunk(maxSize))
             {
-                var result = await Requests.AskAsync<WaitProtocol.Result>(_context, _actor, new QueueActor.Put(Requests.NextId(), timeoutMs, chunk), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+                var put = PartsAhead(Requests.NextId(), timeoutMs, chunk);
+                var result = await Requests.AskAsync<WaitProtocol.Result>(_context, _actor, put, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
                 if (!Requests.Granted(result.Outcome, ct))
                 {
                     return false;
@@ -440,8 +441,25 @@ internal sealed class QueueChannel
             return;
         }
 
-        _actor.Tell(new QueueActor.Put(id, WaitProtocol.Infinite, batch), _context.Inbox);
+        _actor.Tell(PartsAhead(id, WaitProtocol.Infinite, batch), _context.Inbox);
         answer.ContinueWith(static (t, state) => ((BatchState)state!).Channel.OnBatchAnswered(t, ((BatchState)state!).Count), new BatchState(this, batch.Length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    // An item too large for one frame travels alone: its parts go ahead, the put carries the last one.
+    private QueueActor.Put PartsAhead(long id, long timeoutMs, byte[][] items)
+    {
+        if (items.Length != 1 || items[0].Length <= QueueActor.BatchBytes || _actor.Path.Address.HasLocalScope)
+        {
+            return new QueueActor.Put(id, timeoutMs, items);
+        }
+
+        var parts = QueueActor.Split(items[0]);
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            _actor.Tell(new QueueActor.ItemPart(id, parts[i]), _context.Inbox);
+        }
+
+        return new QueueActor.Put(id, timeoutMs, [parts[^1]], Assembled: true);
     }
 
     private void OnBatchAnswered(Task<IAioReply> answer, int count)
