@@ -19,7 +19,7 @@ namespace AioProcessing.Actors.Primitives;
 /// <para>
 /// Puts may carry many items (coalesced by the producer); a producer's items are queued in the order it sent them.
 /// <see cref="Complete"/> ends the queue: puts are refused, and takers get <see cref="WaitProtocol.Outcome.Closed"/>
-/// once it is empty. Every item put counts as an unfinished task until <see cref="TaskDone"/> (joinable queues).
+/// once it is empty and no lent item can come back. Every item put counts as an unfinished task until <see cref="TaskDone"/> (joinable queues).
 /// </para>
 /// </remarks>
 public sealed class QueueActor : PrimitiveActor
@@ -220,7 +220,7 @@ public sealed class QueueActor : PrimitiveActor
         {
             Hand(Sender, request.RequestId, Math.Max(1, request.Max), request.Prefetch);
         }
-        else if (_completed)
+        else if (_completed && _lentCount == 0)
         {
             Sender.Tell(new Taken(request.RequestId, WaitProtocol.Outcome.Closed, []));
         }
@@ -269,14 +269,7 @@ public sealed class QueueActor : PrimitiveActor
             putter.ReplyTo.Tell(new WaitProtocol.Failed(putter.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed while this put waited for room"));
         }
 
-        if (_items.Count == 0)
-        {
-            while (_takers.TryDequeue(out var taker))
-            {
-                taker.ReplyTo.Tell(new Taken(taker.RequestId, WaitProtocol.Outcome.Closed, []));
-            }
-        }
-
+        Serve();
         WaitProtocol.Acknowledge(Sender, request.RequestId);
     }
 
@@ -341,7 +334,8 @@ public sealed class QueueActor : PrimitiveActor
             putter.ReplyTo.Tell(new WaitProtocol.Result(putter.RequestId, WaitProtocol.Outcome.Granted));
         }
 
-        if (_completed && _items.Count == 0)
+        // Completed and drained: nothing can come any more once nothing is lent (lent items may come back).
+        if (_completed && _items.Count == 0 && _lentCount == 0)
         {
             while (_takers.TryDequeue(out var taker))
             {
@@ -418,7 +412,7 @@ public sealed class QueueActor : PrimitiveActor
             _lent.Remove(node);
         }
 
-        if (_putters.Count > 0)
+        if (_putters.Count > 0 || _completed)
         {
             Serve();
         }

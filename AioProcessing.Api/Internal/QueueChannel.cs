@@ -45,6 +45,7 @@ internal sealed class QueueChannel
     private int _takenUnreported;
     private long _lastTake;
     private bool _timerArmed;
+    private long _timerDueAt;
 
     public QueueChannel(AioContext context, IActorRef actor)
     {
@@ -326,11 +327,15 @@ internal sealed class QueueChannel
         }
     }
 
+    // Caller holds _gate. An earlier due time wins: a take must be reported within ReportDelay even while the
+    // timer waits out the (much longer) hold.
     private void ArmReportTimer(TimeSpan due)
     {
-        if (!_timerArmed)
+        var at = Environment.TickCount64 + (long)due.TotalMilliseconds;
+        if (!_timerArmed || at < _timerDueAt)
         {
             _timerArmed = true;
+            _timerDueAt = at;
             _reportTimer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }

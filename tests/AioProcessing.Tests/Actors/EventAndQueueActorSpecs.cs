@@ -159,6 +159,28 @@ public sealed class QueueActorSpecs : TestKit
     }
 
     [Fact]
+    public void A_completed_queue_ends_takers_only_once_no_lent_item_can_come_back()
+    {
+        var q = Sys.ActorOf(QueueActor.Props(0));
+        var consumer = CreateTestProbe();
+        var waiting = CreateTestProbe();
+        q.Tell(new QueueActor.Put(1, WaitProtocol.Infinite, [Item(1), Item(2)]));
+        ExpectMsg<WaitProtocol.Result>();
+        q.Tell(new QueueActor.Take(2, 10, 0, true, 0), consumer);
+        consumer.ExpectMsg<QueueActor.Taken>();
+        q.Tell(new QueueActor.Complete(3));
+        ExpectMsg(new WaitProtocol.Ack(3));
+        q.Tell(new QueueActor.Take(4, 1, WaitProtocol.Infinite, false, 0), waiting);
+        waiting.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // The consumer took one and gives the other back: the waiter gets it, and the next one learns the end.
+        q.Tell(new QueueActor.Return(1, [Item(2)]), consumer);
+        Assert.Equal([Item(2)], waiting.ExpectMsg<QueueActor.Taken>().Items);
+        q.Tell(new QueueActor.Take(5, 1, WaitProtocol.Infinite, false, 0), waiting);
+        Assert.Equal(WaitProtocol.Outcome.Closed, waiting.ExpectMsg<QueueActor.Taken>().Outcome);
+    }
+
+    [Fact]
     public void Join_waits_until_every_item_put_is_marked_done_and_over_marking_is_refused()
     {
         var q = Sys.ActorOf(QueueActor.Props(0));
