@@ -59,6 +59,9 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary>A <see cref="QueueActor"/> of the connections waiting to be accepted by a listener.</summary>
         Listener = 12,
+
+        /// <summary><see cref="PoolActor"/>; the argument is the number of retries of a chunk whose worker died.</summary>
+        Pool = 13,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -75,6 +78,7 @@ public sealed class PrimitiveHost : ReceiveActor
     {
         Kind.Lock => LockActor.Props(),
         Kind.RLock => LockActor.Props(ownerOnly: true),
+        Kind.Pool => PoolActor.Props(argument),
         Kind.Event => EventActor.Props(),
         Kind.Queue or Kind.JoinableQueue => QueueActor.Props(argument),
         Kind.SimpleQueue or Kind.PipeChannel or Kind.Listener => QueueActor.Props(0),

@@ -52,6 +52,7 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         ConditionActor.RegisterCodecs(codecs);
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
+        PoolActor.RegisterCodecs(codecs);
         PrimitiveHost.RegisterCodecs(codecs);
         NodeProtocol.RegisterCodecs(codecs);
         return codecs.Freeze();

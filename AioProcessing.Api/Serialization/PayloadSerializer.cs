@@ -57,6 +57,23 @@ internal sealed class PayloadSerializer
         return bytes;
     }
 
+    /// <summary>Encodes <paramref name="value"/> as <paramref name="type"/> (known only at run time, e.g. a task's return type).</summary>
+    public byte[] SerializeAs(Type type, object? value, string what)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = MessagePackSerializer.Serialize(type, value, _options);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Refused(ex, what, null);
+        }
+
+        CheckSize(bytes.Length, what, null);
+        return bytes;
+    }
+
     public T Deserialize<T>(byte[] bytes) => MessagePackSerializer.Deserialize<T>(bytes, _options);
 
     /// <summary>Encodes a call: the delegate, then each argument as its parameter's type.</summary>
@@ -148,6 +165,45 @@ internal static class CallShape
                 await valueTask.ConfigureAwait(false);
                 break;
         }
+    }
+
+    /// <summary>Runs a decoded call and returns its result with the type to encode it as (a task's result type; object for none).</summary>
+    public static async Task<(object? Value, Type Type)> InvokeForResultAsync(Delegate target, object?[] args)
+    {
+        object? result;
+        try
+        {
+            result = target.DynamicInvoke(args);
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+            throw;
+        }
+
+        var declared = target.Method.ReturnType;
+        if (result is Task task)
+        {
+            await task.ConfigureAwait(false);
+            return declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(Task<>)
+                ? (declared.GetProperty(nameof(Task<int>.Result))!.GetValue(task), declared.GetGenericArguments()[0])
+                : (null, typeof(object));
+        }
+
+        if (result is ValueTask valueTask)
+        {
+            await valueTask.ConfigureAwait(false);
+            return (null, typeof(object));
+        }
+
+        if (declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            var asTask = (Task)declared.GetMethod(nameof(ValueTask<int>.AsTask))!.Invoke(result, null)!;
+            await asTask.ConfigureAwait(false);
+            return (asTask.GetType().GetProperty(nameof(Task<int>.Result))!.GetValue(asTask), declared.GetGenericArguments()[0]);
+        }
+
+        return declared == typeof(void) ? (null, typeof(object)) : (result, declared);
     }
 
     public static IReadOnlyList<(Type Type, string Name)> Parameters(Delegate target)

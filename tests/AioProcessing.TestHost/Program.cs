@@ -3,6 +3,7 @@
 //   sleeper                          start a coordinator and one worker whose target never returns; "WORKER <pid>"
 //   coordinator <secret>             start a coordinator with that secret; "COORDINATOR <address>"
 //   hold <address> <secret> <name>   join that coordinator and hold the lock called <name>; "HOLDING"
+//   pool-worker <address> <secret> <pool>  join that coordinator and serve the pool called <pool>; "SERVING"
 
 namespace AioProcessing.TestHost;
 
@@ -43,8 +44,17 @@ internal static class Program
                 }
 
                 return 0;
+            case ["pool-worker", var address, var secret, var pool]:
+                await using (var context = await AioContext.ConnectAsync(address, secret))
+                {
+                    Say("SERVING");
+                    using var linger = new CancellationTokenSource(Linger);
+                    await AioPool.ServeAsync(context, pool, linger.Token);
+                }
+
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> | hold <address> <secret> <name>");
+                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> | hold <address> <secret> <name> | pool-worker <address> <secret> <pool>");
                 return 2;
         }
     }
@@ -56,4 +66,15 @@ internal static class Program
     }
 
     private static void Sleep() => Thread.Sleep(Linger);
+}
+
+/// <summary>Pool functions that a hand-started TestHost worker can load (they live in its own assembly).</summary>
+public static class PoolFunctions
+{
+    /// <summary>Sleeps <paramref name="ms"/> and returns the id of the process that ran it.</summary>
+    public static int PidAfter(int ms)
+    {
+        Thread.Sleep(ms);
+        return Environment.ProcessId;
+    }
 }

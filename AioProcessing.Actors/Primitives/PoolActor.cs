@@ -1,0 +1,245 @@
+using AioProcessing.Actors.Serialization;
+using Akka.Actor;
+
+namespace AioProcessing.Actors.Primitives;
+
+/// <summary>
+/// The scheduler of a process pool. Owners <see cref="Submit"/> chunks (an encoded call each); worker processes
+/// <see cref="Pull"/> the next chunk when idle (no static assignment), reporting the previous one's result in the
+/// same message. Each chunk's result goes back to its owner as the one answer to its submit
+/// (<see cref="ChunkDone"/>). When a worker's process dies, the chunk it was running goes back to the front, up to
+/// <c>maxRetries</c> times, after which its owner gets <see cref="ChunkStatus.Lost"/>: the pool never hangs.
+/// </summary>
+public sealed class PoolActor : PrimitiveActor
+{
+    private readonly int _maxRetries;
+    private readonly LinkedList<Chunk> _pending = new();
+    private readonly Dictionary<long, LinkedListNode<Chunk>> _pendingById = [];
+    private readonly Dictionary<long, (Address Worker, Chunk Chunk)> _running = [];
+    private readonly WaitQueue<bool> _idle;
+    private bool _closing;
+
+    /// <summary>Creates a pool that runs a chunk again at most <paramref name="maxRetries"/> times after its worker died.</summary>
+    public PoolActor(int maxRetries)
+    {
+        _maxRetries = maxRetries;
+        _idle = new WaitQueue<bool>(Timers);
+        Receive<Submit>(OnSubmit);
+        Receive<Pull>(OnPull);
+        Receive<Close>(m =>
+        {
+            _closing = true;
+            StopIdleWorkersIfDone();
+            WaitProtocol.Acknowledge(Sender, m.RequestId);
+        });
+        Receive<Terminate>(m =>
+        {
+            _closing = true;
+            foreach (var chunk in _pending.Concat(_running.Values.Select(r => r.Chunk)).ToList())
+            {
+                chunk.Owner.Tell(ChunkDone.Failure(chunk.RequestId, ChunkStatus.Terminated, "", "the pool was terminated before this task finished", ""));
+            }
+
+            _pending.Clear();
+            _pendingById.Clear();
+            _running.Clear();
+            StopIdleWorkersIfDone();
+            WaitProtocol.Acknowledge(Sender, m.RequestId);
+        });
+    }
+
+    /// <summary>Props for a pool actor.</summary>
+    public static Props Props(int maxRetries) => Akka.Actor.Props.Create(() => new PoolActor(maxRetries));
+
+    /// <summary>How a chunk ended.</summary>
+    public enum ChunkStatus : byte
+    {
+        /// <summary>It ran; the result is its encoded return value.</summary>
+        Ok = 0,
+
+        /// <summary>It threw; the error fields describe the exception.</summary>
+        Error = 1,
+
+        /// <summary>Its worker died more often than the retries allow.</summary>
+        Lost = 2,
+
+        /// <summary>Withdrawn by its owner before it started.</summary>
+        Cancelled = 3,
+
+        /// <summary>The pool was terminated first.</summary>
+        Terminated = 4,
+    }
+
+    /// <summary>Queue a chunk of <paramref name="Tasks"/> tasks, encoded as one call. Answered by <see cref="ChunkDone"/>.</summary>
+    public sealed record Submit(long RequestId, int Tasks, byte[] Call) : IAioRequest;
+
+    /// <summary>The end of one chunk.</summary>
+    public sealed record ChunkDone(long RequestId, ChunkStatus Status, byte[] Result, string ErrorType, string ErrorMessage, string ErrorStack) : IAioReply
+    {
+        /// <summary>A chunk that did not produce a result.</summary>
+        public static ChunkDone Failure(long requestId, ChunkStatus status, string type, string message, string stack) => new(requestId, status, [], type, message, stack);
+    }
+
+    /// <summary>
+    /// From a worker: <paramref name="Done"/> (if not null) ended, and, unless <paramref name="RequestId"/> is
+    /// <see cref="WaitProtocol.NoReply"/> (the worker leaves), it wants the next chunk: answered by <see cref="Work"/>.
+    /// </summary>
+    public sealed record Pull(long RequestId, ChunkDone? Done) : IAioRequest;
+
+    /// <summary>A chunk to run (its id is the owner's request id), or, with <paramref name="ChunkId"/> 0, the order to stop.</summary>
+    public sealed record Work(long RequestId, long ChunkId, int Tasks, byte[] Call) : IAioReply;
+
+    /// <summary>No more submits: workers are told to stop once every chunk ran. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
+    public sealed record Close(long RequestId) : IAioRequest;
+
+    /// <summary>Every chunk not finished fails with <see cref="ChunkStatus.Terminated"/>; idle workers stop. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
+    public sealed record Terminate(long RequestId) : IAioRequest;
+
+    internal static void RegisterCodecs(WireCodecs codecs) => codecs
+        .Add<Submit>("os", static (w, m) => { w.Long(m.RequestId); w.Int(m.Tasks); w.Bytes(m.Call); }, static r => new Submit(r.Long(), r.Int(), r.Bytes()!))
+        .Add<ChunkDone>("od", WriteDone, ReadDone)
+        .Add<Pull>("op", static (w, m) =>
+        {
+            w.Long(m.RequestId);
+            w.Bool(m.Done is not null);
+            if (m.Done is not null)
+            {
+                WriteDone(w, m.Done);
+            }
+        }, static r => new Pull(r.Long(), r.Byte() != 0 ? ReadDone(r) : null))
+        .Add<Work>("ow", static (w, m) => { w.Long(m.RequestId); w.Long(m.ChunkId); w.Int(m.Tasks); w.Bytes(m.Call); }, static r => new Work(r.Long(), r.Long(), r.Int(), r.Bytes()!))
+        .Add<Close>("oc", static (w, m) => w.Long(m.RequestId), static r => new Close(r.Long()))
+        .Add<Terminate>("ot", static (w, m) => w.Long(m.RequestId), static r => new Terminate(r.Long()));
+
+    /// <inheritdoc />
+    protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
+    {
+        // A cancelled submit that has not started is dropped; one that runs finishes and answers normally.
+        if (outcome == WaitProtocol.Outcome.Cancelled && _pendingById.Remove(requestId, out var node))
+        {
+            _pending.Remove(node);
+            node.Value.Owner.Tell(ChunkDone.Failure(requestId, ChunkStatus.Cancelled, "", "cancelled before it started", ""));
+            StopIdleWorkersIfDone();
+        }
+        else
+        {
+            _idle.Withdraw(requestId, outcome, Self);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnNodeDown(Address node)
+    {
+        _idle.WithdrawFrom(node);
+        // An owner that is gone wants nothing more.
+        foreach (var chunk in _pending.Where(c => c.Owner.Path.Address == node).ToList())
+        {
+            _pending.Remove(_pendingById[chunk.RequestId]);
+            _pendingById.Remove(chunk.RequestId);
+        }
+
+        foreach (var (id, (worker, chunk)) in _running.Where(r => r.Value.Worker == node).ToList())
+        {
+            _running.Remove(id);
+            if (chunk.Owner.Path.Address == node)
+            {
+                continue;
+            }
+
+            if (chunk.Attempts >= _maxRetries)
+            {
+                chunk.Owner.Tell(ChunkDone.Failure(id, ChunkStatus.Lost, "", $"its worker process died {chunk.Attempts + 1} times while running it", ""));
+            }
+            else
+            {
+                // First again: it was the oldest work when it was handed out.
+                _pendingById[id] = _pending.AddFirst(chunk with { Attempts = chunk.Attempts + 1 });
+            }
+        }
+
+        Dispatch();
+        StopIdleWorkersIfDone();
+    }
+
+    private static void WriteDone(WireWriter w, ChunkDone m)
+    {
+        w.Long(m.RequestId);
+        w.Byte((byte)m.Status);
+        w.Bytes(m.Result);
+        w.String(m.ErrorType);
+        w.String(m.ErrorMessage);
+        w.String(m.ErrorStack);
+    }
+
+    private static ChunkDone ReadDone(WireReader r) => new(r.Long(), (ChunkStatus)r.Byte(), r.Bytes()!, r.String()!, r.String()!, r.String()!);
+
+    private void OnSubmit(Submit submit)
+    {
+        if (_closing)
+        {
+            WaitProtocol.Fail(Sender, submit.RequestId, WaitProtocol.FailureKind.Invalid, "the pool is closed: no more tasks may be submitted", Context);
+            return;
+        }
+
+        _pendingById[submit.RequestId] = _pending.AddLast(new Chunk(submit.RequestId, submit.Tasks, submit.Call, Sender, 0));
+        Dispatch();
+    }
+
+    private void OnPull(Pull pull)
+    {
+        if (pull.Done is { } done && _running.Remove(done.RequestId, out var ran))
+        {
+            ran.Chunk.Owner.Tell(done);
+        }
+
+        if (pull.RequestId == WaitProtocol.NoReply)
+        {
+            StopIdleWorkersIfDone();
+            return;
+        }
+
+        if (_pending.First is not null)
+        {
+            Hand(Sender, pull.RequestId);
+        }
+        else if (_closing && _running.Count == 0)
+        {
+            Sender.Tell(new Work(pull.RequestId, 0, 0, []));
+        }
+        else
+        {
+            _idle.Enqueue(pull.RequestId, Sender, true, WaitProtocol.Infinite);
+            StopIdleWorkersIfDone();
+        }
+    }
+
+    private void Dispatch()
+    {
+        while (_pending.First is not null && _idle.TryDequeue(out var worker))
+        {
+            Hand(worker.ReplyTo, worker.RequestId);
+        }
+    }
+
+    private void Hand(IActorRef worker, long pullId)
+    {
+        var chunk = _pending.First!.Value;
+        _pending.RemoveFirst();
+        _pendingById.Remove(chunk.RequestId);
+        _running[chunk.RequestId] = (worker.Path.Address, chunk);
+        worker.Tell(new Work(pullId, chunk.RequestId, chunk.Tasks, chunk.Call));
+    }
+
+    private void StopIdleWorkersIfDone()
+    {
+        if (_closing && _pending.Count == 0 && _running.Count == 0)
+        {
+            while (_idle.TryDequeue(out var worker))
+            {
+                worker.ReplyTo.Tell(new Work(worker.RequestId, 0, 0, []));
+            }
+        }
+    }
+
+    private sealed record Chunk(long RequestId, int Tasks, byte[] Call, IActorRef Owner, int Attempts);
+}

@@ -1,0 +1,522 @@
+using System.Runtime.CompilerServices;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
+using AioProcessing.Serialization;
+using Akka.Actor;
+
+namespace AioProcessing;
+
+/// <summary>How far a map-like call is: chunks' tasks done out of the total (null while an input is still being read).</summary>
+/// <param name="Done">Tasks finished.</param>
+/// <param name="Total">Tasks in all, when known.</param>
+public readonly record struct PoolProgress(int Done, int? Total);
+
+/// <summary>
+/// A pool of worker processes, as Python's <c>multiprocessing.Pool</c>: <see cref="Apply{TResult}"/>,
+/// <see cref="Map{TArg, TResult}"/>, <see cref="StarMap{T1, T2, TResult}"/>, <see cref="Imap{TArg, TResult}"/> and
+/// <see cref="ImapUnordered{TArg, TResult}"/>, each with an async twin. Work is split into chunks that idle workers
+/// pull from a scheduler in the coordinator (never assigned in advance). A worker killed mid-chunk is replaced and
+/// its chunk runs again elsewhere, up to <c>aio.pool.max-retries</c> times, after which the call fails with
+/// <see cref="WorkerLostException"/>: the pool never hangs. Functions are static methods or lambdas, sent as
+/// <see cref="AioProcess"/> targets are; results come back encoded as the function's return type.
+/// </summary>
+public sealed class AioPool : IDisposable, IAsyncDisposable
+{
+    private readonly AioContext _context;
+    private readonly IActorRef _scheduler;
+    private readonly byte[]? _initializer;
+    private readonly int _maxTasksPerChild;
+    private readonly List<AioProcess> _workers = [];
+    private readonly Lock _gate = new();
+    private readonly List<Task> _supervisors = [];
+    private int _state; // 0 running, 1 closed, 2 terminated
+
+    /// <summary>Starts a pool of <paramref name="processes"/> worker processes (default: one per processor).</summary>
+    /// <param name="processes">The number of workers, at least 1.</param>
+    /// <param name="initializer">Runs once in each worker before its first task (with <paramref name="initargs"/>).</param>
+    /// <param name="initargs">The initializer's arguments.</param>
+    /// <param name="maxTasksPerChild">A worker that has run this many tasks (not chunks) exits and is replaced; null: never.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <param name="name">A name that lets other programs joined to the coordinator serve this pool (<see cref="ServeAsync"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="processes"/> or <paramref name="maxTasksPerChild"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">The initializer or its arguments cannot be sent to another process.</exception>
+    public AioPool(int? processes = null, Delegate? initializer = null, object?[]? initargs = null, int? maxTasksPerChild = null, AioContext? context = null, string? name = null)
+    {
+        var count = processes ?? Environment.ProcessorCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(processes));
+        if (maxTasksPerChild is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxTasksPerChild));
+        }
+
+        _context = context ?? AioContext.Default;
+        _maxTasksPerChild = maxTasksPerChild ?? 0;
+        if (initializer is not null)
+        {
+            initargs ??= [];
+            _initializer = _context.Payloads.SerializeCall(initializer, initargs, CallShape.Parameters(initializer), "The pool initializer");
+        }
+
+        Processes = count;
+        _scheduler = _context.CreatePrimitive(PrimitiveHost.Kind.Pool, _context.Settings.PoolMaxRetries, name: name);
+        for (var i = 0; i < count; i++)
+        {
+            StartWorker();
+        }
+    }
+
+    /// <summary>The number of worker processes the pool keeps running.</summary>
+    public int Processes { get; }
+
+    /// <summary>
+    /// Serves the pool called <paramref name="name"/> from this process until the pool closes or
+    /// <paramref name="ct"/> fires: how a program started by hand, on this machine or another, joins a running pool
+    /// (connect with <see cref="AioContext.ConnectAsync"/> first).
+    /// </summary>
+    /// <param name="context">This process's context, joined to the pool's coordinator.</param>
+    /// <param name="name">The pool's name.</param>
+    /// <param name="ct">Stops serving after the chunk at hand.</param>
+    /// <exception cref="ArgumentException">No pool has that name.</exception>
+    public static async Task ServeAsync(AioContext context, string name, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        IActorRef scheduler;
+        try
+        {
+            scheduler = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.Pool, name: name, findOnly: true, ct: ct).ConfigureAwait(false);
+        }
+        catch (SynchronizationLockException ex)
+        {
+            throw new ArgumentException($"There is no pool named '{name}'.", nameof(name), ex);
+        }
+
+        await PoolWorker.RunAsync(context, scheduler, 0, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="func"/> with <paramref name="args"/> in a worker and returns its result (Python's <c>apply</c>).</summary>
+    /// <exception cref="RemoteException">The function threw (remote type, message and stack).</exception>
+    /// <exception cref="WorkerLostException">Its worker died more often than the retries allow.</exception>
+    public TResult Apply<TResult>(Delegate func, params object?[] args) => Blocking.Wait(() => ApplyAsync<TResult>(func, args));
+
+    /// <inheritdoc cref="Apply{TResult}"/>
+    /// <param name="func">A static method or a lambda.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <param name="ct">Withdraws the task if it has not started, and throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<TResult> ApplyAsync<TResult>(Delegate func, object?[] args, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        var call = _context.Payloads.SerializeCall(func, args ?? [null], CallShape.Parameters(func), "The task");
+        var bytes = await RunChunkAsync(call, 1, $"Apply({func.Method.Name})", ct).ConfigureAwait(false);
+        return _context.Payloads.Deserialize<TResult>(bytes);
+    }
+
+    /// <summary>Applies <paramref name="func"/> to every item and returns the results in order (Python's <c>map</c>); fails with the first error in input order.</summary>
+    /// <param name="func">A static method or a lambda.</param>
+    /// <param name="items">The inputs; read at once.</param>
+    /// <param name="chunksize">Items per chunk; by default as CPython: ceil(n / (4 × processes)).</param>
+    /// <param name="progress">Told after each chunk how many tasks are done of the total.</param>
+    /// <param name="ct">Stops dispatching chunks that have not started, and throws <see cref="OperationCanceledException"/>.</param>
+    public IReadOnlyList<TResult> Map<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default) =>
+        Blocking.Wait(() => MapAsync(func, items, chunksize, progress, ct));
+
+    /// <inheritdoc cref="Map{TArg, TResult}"/>
+    public async Task<IReadOnlyList<TResult>> MapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        ArgumentNullException.ThrowIfNull(items);
+        var all = items.ToArray();
+        var size = chunksize ?? DefaultChunksize(all.Length);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(chunksize));
+        Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var done = 0;
+        var chunks = all.Chunk(size).Select(async (chunk, index) =>
+        {
+            var call = _context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
+            var bytes = await RunChunkAsync(call, chunk.Length, $"Map({func.Method.Name}) chunk {index} (items {index * size}..{(index * size) + chunk.Length - 1})", stop.Token).ConfigureAwait(false);
+            progress?.Report(new PoolProgress(Interlocked.Add(ref done, chunk.Length), all.Length));
+            return _context.Payloads.Deserialize<TResult[]>(bytes);
+        }).ToArray();
+        try
+        {
+            await Task.WhenAll(chunks).ConfigureAwait(false);
+        }
+        catch
+        {
+            // As Python: the first error in input order; the chunks not yet started are withdrawn.
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var chunk in chunks)
+            {
+                if (chunk.IsFaulted && chunk.Exception!.InnerException is not OperationCanceledException)
+                {
+                    throw chunk.Exception.InnerException!;
+                }
+            }
+
+            throw;
+        }
+
+        return [.. chunks.SelectMany(c => c.Result)];
+    }
+
+    /// <summary>Applies <paramref name="func"/> to every pair of arguments, in order (Python's <c>starmap</c>).</summary>
+    /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
+    public IReadOnlyList<TResult> StarMap<T1, T2, TResult>(Func<T1, T2, TResult> func, IEnumerable<(T1, T2)> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default) =>
+        Blocking.Wait(() => StarMapAsync(func, items, chunksize, progress, ct));
+
+    /// <inheritdoc cref="StarMap{T1, T2, TResult}"/>
+    public Task<IReadOnlyList<TResult>> StarMapAsync<T1, T2, TResult>(Func<T1, T2, TResult> func, IEnumerable<(T1, T2)> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        // The pair travels as a tuple; the worker spreads it over the function's two parameters.
+        return MapAsync(PoolChunks.Spread(func), items, chunksize, progress, ct);
+    }
+
+    /// <summary>
+    /// Yields the results in input order as they become ready (Python's <c>imap</c>). The input is read as the work
+    /// goes, with at most 2 × processes chunks in flight, so an endless input works.
+    /// </summary>
+    /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
+    public IEnumerable<TResult> Imap<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default)
+    {
+        var results = ImapAsync(func, items, chunksize, ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (Blocking.Wait(() => results.MoveNextAsync().AsTask()))
+            {
+                yield return results.Current;
+            }
+        }
+        finally
+        {
+            Blocking.Wait(() => results.DisposeAsync().AsTask());
+        }
+    }
+
+    /// <inheritdoc cref="Imap{TArg, TResult}"/>
+    public IAsyncEnumerable<TResult> ImapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
+        StreamAsync(func, items, chunksize, ordered: true, ct);
+
+    /// <summary>Yields the results as they become ready, in any order (Python's <c>imap_unordered</c>); the input is read as the work goes.</summary>
+    /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
+    public IEnumerable<TResult> ImapUnordered<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default)
+    {
+        var results = ImapUnorderedAsync(func, items, chunksize, ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (Blocking.Wait(() => results.MoveNextAsync().AsTask()))
+            {
+                yield return results.Current;
+            }
+        }
+        finally
+        {
+            Blocking.Wait(() => results.DisposeAsync().AsTask());
+        }
+    }
+
+    /// <inheritdoc cref="ImapUnordered{TArg, TResult}"/>
+    public IAsyncEnumerable<TResult> ImapUnorderedAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
+        StreamAsync(func, items, chunksize, ordered: false, ct);
+
+    /// <summary>No more tasks may be submitted; the workers exit once every task submitted has run (Python's <c>close</c>).</summary>
+    public void Close() => Blocking.Wait(CloseAsync);
+
+    /// <inheritdoc cref="Close"/>
+    public async Task CloseAsync()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            await Requests.AskAsync<WaitProtocol.Ack>(_context, _scheduler, new PoolActor.Close(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the workers at once (Python's <c>terminate</c>); tasks not finished fail with <see cref="InvalidOperationException"/>.</summary>
+    public void Terminate() => Blocking.Wait(TerminateAsync);
+
+    /// <inheritdoc cref="Terminate"/>
+    public async Task TerminateAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        if (!_context.IsDisposedOrLost)
+        {
+            await Requests.AskAsync<WaitProtocol.Ack>(_context, _scheduler, new PoolActor.Terminate(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        AioProcess[] workers;
+        lock (_gate)
+        {
+            workers = [.. _workers];
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Kill();
+        }
+
+        await Task.WhenAll(workers.Select(w => w.JoinAsync(TimeSpan.FromSeconds(10)))).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every worker exited, after <see cref="Close"/> or <see cref="Terminate"/>; false when <paramref name="timeout"/> elapsed first.</summary>
+    /// <exception cref="InvalidOperationException">The pool is still running (as Python's <c>join</c>).</exception>
+    public bool Join(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => JoinAsync(timeout, ct));
+
+    /// <inheritdoc cref="Join"/>
+    public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        if (Volatile.Read(ref _state) == 0)
+        {
+            throw new InvalidOperationException("The pool is still running: Close or Terminate it before Join.");
+        }
+
+        Task supervisors;
+        lock (_gate)
+        {
+            supervisors = Task.WhenAll(_supervisors);
+        }
+
+        try
+        {
+            await supervisors.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Terminates the pool, as leaving Python's <c>with Pool() as p:</c> does.</summary>
+    public void Dispose() => Blocking.Wait(() => DisposeAsync().AsTask());
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync() => await TerminateAsync().ConfigureAwait(false);
+
+    private int DefaultChunksize(int count)
+    {
+        var (size, extra) = Math.DivRem(count, Processes * 4);
+        return Math.Max(1, extra > 0 ? size + 1 : size);
+    }
+
+    private async IAsyncEnumerable<TResult> StreamAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize, bool ordered, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunksize, 1);
+        Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var inFlight = new LinkedList<Task<TResult[]>>();
+        var window = Processes * 2;
+        using var input = items.Chunk(chunksize).GetEnumerator();
+        var index = 0;
+        try
+        {
+            while (true)
+            {
+                while (inFlight.Count < window && input.MoveNext())
+                {
+                    var chunk = input.Current;
+                    var call = _context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
+                    var label = $"Imap({func.Method.Name}) chunk {index++}";
+                    inFlight.AddLast(RunAndDecodeAsync<TResult>(call, chunk.Length, label, stop.Token));
+                }
+
+                if (inFlight.Count == 0)
+                {
+                    yield break;
+                }
+
+                var next = ordered ? inFlight.First!.Value : await Task.WhenAny(inFlight).ConfigureAwait(false);
+                inFlight.Remove(next);
+                foreach (var result in await next.ConfigureAwait(false))
+                {
+                    yield return result;
+                }
+            }
+        }
+        finally
+        {
+            // Left early (a take, an error, a cancellation): withdraw what has not started.
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TResult[]> RunAndDecodeAsync<TResult>(byte[] call, int tasks, string label, CancellationToken ct) =>
+        _context.Payloads.Deserialize<TResult[]>(await RunChunkAsync(call, tasks, label, ct).ConfigureAwait(false));
+
+    private async Task<byte[]> RunChunkAsync(byte[] call, int tasks, string label, CancellationToken ct)
+    {
+        if (Volatile.Read(ref _state) != 0)
+        {
+            throw new InvalidOperationException("The pool is closed: no more tasks may be submitted.");
+        }
+
+        var done = await Requests.AskAsync<PoolActor.ChunkDone>(_context, _scheduler, new PoolActor.Submit(Requests.NextId(), tasks, call), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
+        return done.Status switch
+        {
+            PoolActor.ChunkStatus.Ok => done.Result,
+            PoolActor.ChunkStatus.Error => throw new RemoteException(done.ErrorType, done.ErrorMessage, done.ErrorStack),
+            PoolActor.ChunkStatus.Lost => throw new WorkerLostException($"{label} was lost: {done.ErrorMessage} (aio.pool.max-retries is {_context.Settings.PoolMaxRetries})."),
+            PoolActor.ChunkStatus.Cancelled => throw new OperationCanceledException(ct),
+            _ => throw new InvalidOperationException($"{label}: {done.ErrorMessage}."),
+        };
+    }
+
+    // One worker process, and its supervisor: a worker that ends while the pool runs is replaced.
+    private void StartWorker()
+    {
+        var worker = new AioProcess(_context, PoolWorker.Run, new PoolHandle(_context, _scheduler), _initializer, _maxTasksPerChild) { Daemon = true, Name = "AioPool-worker" };
+        lock (_gate)
+        {
+            _workers.Add(worker);
+            _supervisors.Add(SuperviseAsync(worker));
+        }
+    }
+
+    private async Task SuperviseAsync(AioProcess worker)
+    {
+        try
+        {
+            await worker.StartAsync().ConfigureAwait(false);
+            await worker.JoinAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A worker that could not start is replaced like one that died.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            _workers.Remove(worker);
+        }
+
+        // Ended by maxTasksPerChild, killed, or crashed: the scheduler already put its chunk back.
+        if (Volatile.Read(ref _state) == 0 && !_context.IsDisposedOrLost)
+        {
+            StartWorker();
+        }
+    }
+}
+
+/// <summary>A chunk's task was lost with its worker more often than <c>aio.pool.max-retries</c> allows.</summary>
+public sealed class WorkerLostException : Exception
+{
+    /// <summary>Creates the exception with a default message.</summary>
+    public WorkerLostException()
+        : base("A pool task was lost with its worker process.")
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public WorkerLostException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
+    public WorkerLostException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The scheduler actor of a pool, as it travels to a worker process.</summary>
+internal sealed class PoolHandle : AioPrimitive, IAioFacade<PoolHandle>
+{
+    public PoolHandle(AioContext context, IActorRef actor)
+        : base(context, actor)
+    {
+    }
+
+    static PoolHandle IAioFacade<PoolHandle>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
+}
+
+/// <summary>What a chunk runs in the worker: the function over each item of the chunk.</summary>
+internal static class PoolChunks
+{
+    public static TResult[] Map<TArg, TResult>(Func<TArg, TResult> func, TArg[] items)
+    {
+        var results = new TResult[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            results[i] = func(items[i]);
+        }
+
+        return results;
+    }
+
+    public static Func<(T1, T2), TResult> Spread<T1, T2, TResult>(Func<T1, T2, TResult> func) => new Spreader<T1, T2, TResult>(func).Invoke;
+
+    // A named class rather than a lambda: its one field (the function) travels as any closure's would.
+    private sealed class Spreader<T1, T2, TResult>(Func<T1, T2, TResult> func)
+    {
+        public Func<T1, T2, TResult> Func { get; } = func;
+
+        public TResult Invoke((T1, T2) pair) => Func(pair.Item1, pair.Item2);
+    }
+}
+
+/// <summary>The loop a pool worker runs: pull a chunk when idle, run it, report it with the next pull.</summary>
+internal static class PoolWorker
+{
+    public static void Run(PoolHandle pool, byte[]? initializer, int maxTasks)
+    {
+        if (initializer is not null)
+        {
+            var (target, args) = pool.Context.Payloads.DeserializeCall(initializer);
+            CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
+        }
+
+        RunAsync(pool.Context, pool.Actor, maxTasks, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    public static async Task RunAsync(AioContext context, IActorRef scheduler, int maxTasks, CancellationToken ct)
+    {
+        PoolActor.ChunkDone? done = null;
+        var tasks = 0;
+        while (true)
+        {
+            var leaving = ct.IsCancellationRequested || (maxTasks > 0 && tasks >= maxTasks);
+            if (leaving)
+            {
+                if (done is not null)
+                {
+                    scheduler.Tell(new PoolActor.Pull(WaitProtocol.NoReply, done), context.Inbox);
+                }
+
+                return;
+            }
+
+            var work = await Requests.AskAsync<PoolActor.Work>(context, scheduler, new PoolActor.Pull(Requests.NextId(), done), WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
+            if (work.ChunkId == 0)
+            {
+                return;
+            }
+
+            done = await RunChunkAsync(context, work).ConfigureAwait(false);
+            tasks += work.Tasks;
+        }
+    }
+
+    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, PoolActor.Work work)
+    {
+        try
+        {
+            var (target, args) = context.Payloads.DeserializeCall(work.Call);
+            var (value, type) = await CallShape.InvokeForResultAsync(target, args).ConfigureAwait(false);
+            return new PoolActor.ChunkDone(work.ChunkId, PoolActor.ChunkStatus.Ok, context.Payloads.SerializeAs(type, value, "The task's result"), "", "", "");
+        }
+#pragma warning disable CA1031 // Whatever the task throws is its result, reported to its caller.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return PoolActor.ChunkDone.Failure(work.ChunkId, PoolActor.ChunkStatus.Error, ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace ?? "");
+        }
+    }
+}

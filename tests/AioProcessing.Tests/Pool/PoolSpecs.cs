@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Pool;
+
+/// <summary>AioPool beyond the ported cases: errors, worker death, laziness, order, worker recycling, initializer, joining by hand.</summary>
+public sealed class PoolSpecs : IClassFixture<ContextFixture>
+{
+    private readonly AioContext _context;
+
+    public PoolSpecs(ContextFixture fixture) => _context = fixture.Context;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_task_error_surfaces_with_its_remote_type_and_map_fails_with_the_first_error_in_input_order()
+    {
+        await using var pool = new AioPool(2, context: _context);
+        var ex = await Assert.ThrowsAsync<RemoteException>(() => pool.ApplyAsync<int>(FailOn, [7, 7]));
+        Assert.Equal(typeof(ArgumentException).FullName, ex.RemoteType);
+        Assert.Contains("bad item 7", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(FailOn), ex.RemoteStackTrace, StringComparison.Ordinal);
+
+        var first = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(x => FailOn(x, x > 3 ? x : -1), Enumerable.Range(0, 10), chunksize: 1));
+        Assert.Contains("bad item 4", first.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_killed_mid_task_is_replaced_and_its_task_runs_again_elsewhere()
+    {
+        await using var pool = new AioPool(2, context: _context);
+        var pids = new AioQueue<int>(context: _context);
+        var result = pool.ApplyAsync<int>(ReportPidThenSleep, [pids, 1500]);
+        var firstPid = await pids.GetAsync(Bounds.Remote);
+        Process.GetProcessById(firstPid).Kill();
+        Assert.Equal(42, await result.WaitAsync(Bounds.Remote));
+        var secondPid = await pids.GetAsync(Bounds.Remote);
+        Assert.NotEqual(firstPid, secondPid);
+        Assert.Equal(2, await pool.ApplyAsync<int>(ReturnTwo, []).WaitAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_task_that_kills_every_worker_fails_with_WorkerLostException_naming_it_and_the_pool_lives_on()
+    {
+        await using var pool = new AioPool(1, context: _context);
+        var ex = await Assert.ThrowsAsync<WorkerLostException>(() => pool.MapAsync(DieOn, [5], chunksize: 1).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Map(DieOn) chunk 0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("aio.pool.max-retries", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, await pool.ApplyAsync<int>(ReturnTwo, []).WaitAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Imap_reads_an_endless_input_lazily_and_keeps_input_order_while_ImapUnordered_yields_as_ready()
+    {
+        await using var pool = new AioPool(2, context: _context);
+        var read = 0;
+        IEnumerable<int> Endless()
+        {
+            for (var i = 0; ; i++)
+            {
+                Interlocked.Increment(ref read);
+                yield return i;
+            }
+        }
+
+        var firstTen = new List<int>();
+        await foreach (var x in pool.ImapAsync(MapFunc, Endless()))
+        {
+            firstTen.Add(x);
+            if (firstTen.Count == 10)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(MapFunc), firstTen);
+        Assert.True(read <= 10 + (2 * pool.Processes) + 1, $"Imap read {read} items ahead for 10 results");
+
+        // The first item is slow: unordered yields the others first; ordered waits for it.
+        int[] delays = [600, 0, 0, 0];
+        var unordered = new List<int>();
+        await foreach (var d in pool.ImapUnorderedAsync(SleepReturn, delays))
+        {
+            unordered.Add(d);
+        }
+
+        Assert.Equal(600, unordered[^1]);
+        Assert.Equal(delays, pool.Imap(SleepReturn, delays).ToArray());
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task MaxTasksPerChild_replaces_workers_and_the_initializer_runs_once_per_worker()
+    {
+        var initialized = new AioQueue<int>(context: _context);
+        await using var pool = new AioPool(1, initializer: Initialize, initargs: [initialized], maxTasksPerChild: 2, context: _context);
+        var progress = new List<PoolProgress>();
+        var pids = await pool.MapAsync(Pid, Enumerable.Range(0, 6), chunksize: 1, progress: new SyncProgress(progress));
+        var distinct = pids.Distinct().ToArray();
+        Assert.Equal(3, distinct.Length);
+        Assert.All(distinct, pid => Assert.Equal(2, pids.Count(p => p == pid)));
+        var initPids = new List<int>();
+        while (initialized.TryGet(out var pid))
+        {
+            initPids.Add(pid);
+        }
+
+        Assert.Superset(distinct.ToHashSet(), initPids.ToHashSet());
+        Assert.Equal(initPids.Count, initPids.Distinct().Count());
+        Assert.Equal(new PoolProgress(6, 6), progress.MaxBy(p => p.Done));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_started_by_hand_joins_a_named_pool_and_receives_work()
+    {
+        await using var pool = new AioPool(1, context: _context, name: "by-hand");
+        await using var host = await HostProcess.StartAsync("pool-worker", _context.Address, _context.Secret, "by-hand");
+        Assert.Equal("SERVING", host.FirstLine);
+        var pids = await pool.MapAsync(TestHost.PoolFunctions.PidAfter, Enumerable.Repeat(300, 12), chunksize: 1);
+        Assert.Contains(host.Pid, pids);
+        Assert.True(pids.Distinct().Count() >= 2, "only one process served the pool");
+    }
+
+    private static int FailOn(int x, int bad) => x == bad ? throw new ArgumentException($"bad item {x}") : x;
+
+    private static int ReportPidThenSleep(AioQueue<int> pids, int ms)
+    {
+        pids.Put(Environment.ProcessId);
+        pids.Flush();
+        Thread.Sleep(ms);
+        return 42;
+    }
+
+    private static int ReturnTwo() => 2;
+
+    private static int DieOn(int x)
+    {
+        Process.GetCurrentProcess().Kill();
+        return x;
+    }
+
+    private static int MapFunc(int z) => z * 3;
+
+    private static int SleepReturn(int ms)
+    {
+        Thread.Sleep(ms);
+        return ms;
+    }
+
+    private static int Pid(int _) => Environment.ProcessId;
+
+    private static void Initialize(AioQueue<int> initialized) => initialized.Put(Environment.ProcessId);
+
+    private sealed class SyncProgress(List<PoolProgress> into) : IProgress<PoolProgress>
+    {
+        public void Report(PoolProgress value)
+        {
+            lock (into)
+            {
+                into.Add(value);
+            }
+        }
+    }
+}
