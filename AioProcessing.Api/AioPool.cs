@@ -478,14 +478,14 @@ internal static class PoolWorker
 
     public static async Task RunAsync(AioContext context, IActorRef scheduler, int maxTasks, CancellationToken ct)
     {
-        PoolActor.ChunkDone? done = null;
+        PoolActor.ChunkDone[] done = [];
         var tasks = 0;
         while (true)
         {
-            var leaving = ct.IsCancellationRequested || (maxTasks > 0 && tasks >= maxTasks);
-            if (leaving)
+            if (ct.IsCancellationRequested || (maxTasks > 0 && tasks >= maxTasks))
             {
-                if (done is not null)
+                // Leaving: report what ran, ask for nothing.
+                if (done.Length > 0)
                 {
                     scheduler.Tell(new PoolActor.Pull(WaitProtocol.NoReply, done), context.Inbox);
                 }
@@ -493,18 +493,23 @@ internal static class PoolWorker
                 return;
             }
 
-            var work = await Requests.AskAsync<PoolActor.Work>(context, scheduler, new PoolActor.Pull(Requests.NextId(), done), WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
-            if (work.ChunkId == 0)
+            var pull = new PoolActor.Pull(Requests.NextId(), done, maxTasks > 0 ? maxTasks - tasks : 0);
+            var work = await Requests.AskAsync<PoolActor.Work>(context, scheduler, pull, WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
+            if (work.Items.Length == 0)
             {
                 return;
             }
 
-            done = await RunChunkAsync(context, work).ConfigureAwait(false);
-            tasks += work.Tasks;
+            done = new PoolActor.ChunkDone[work.Items.Length];
+            for (var i = 0; i < done.Length; i++)
+            {
+                done[i] = await RunChunkAsync(context, work.Items[i]).ConfigureAwait(false);
+                tasks += work.Items[i].Tasks;
+            }
         }
     }
 
-    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, PoolActor.Work work)
+    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, PoolActor.WorkItem work)
     {
         try
         {

@@ -16,14 +16,16 @@ public sealed class PoolActor : PrimitiveActor
     private readonly LinkedList<Chunk> _pending = new();
     private readonly Dictionary<long, LinkedListNode<Chunk>> _pendingById = [];
     private readonly Dictionary<long, (Address Worker, Chunk Chunk)> _running = [];
-    private readonly WaitQueue<bool> _idle;
+    private const int MaxHand = 64;
+
+    private readonly WaitQueue<int> _idle;
     private bool _closing;
 
     /// <summary>Creates a pool that runs a chunk again at most <paramref name="maxRetries"/> times after its worker died.</summary>
     public PoolActor(int maxRetries)
     {
         _maxRetries = maxRetries;
-        _idle = new WaitQueue<bool>(Timers);
+        _idle = new WaitQueue<int>(Timers);
         Receive<Submit>(OnSubmit);
         Receive<Pull>(OnPull);
         Receive<Close>(m =>
@@ -81,13 +83,20 @@ public sealed class PoolActor : PrimitiveActor
     }
 
     /// <summary>
-    /// From a worker: <paramref name="Done"/> (if not null) ended, and, unless <paramref name="RequestId"/> is
-    /// <see cref="WaitProtocol.NoReply"/> (the worker leaves), it wants the next chunk: answered by <see cref="Work"/>.
+    /// From a worker: the chunks in <paramref name="Done"/> ended, and, unless <paramref name="RequestId"/> is
+    /// <see cref="WaitProtocol.NoReply"/> (the worker leaves), it wants more, at most <paramref name="Capacity"/> tasks
+    /// (0: no limit; at least one chunk is handed anyway): answered by <see cref="Work"/>.
     /// </summary>
-    public sealed record Pull(long RequestId, ChunkDone? Done) : IAioRequest;
+    public sealed record Pull(long RequestId, ChunkDone[] Done, int Capacity = 0) : IAioRequest;
 
-    /// <summary>A chunk to run (its id is the owner's request id), or, with <paramref name="ChunkId"/> 0, the order to stop.</summary>
-    public sealed record Work(long RequestId, long ChunkId, int Tasks, byte[] Call) : IAioReply;
+    /// <summary>One chunk to run; its id is its owner's request id.</summary>
+    public sealed record WorkItem(long ChunkId, int Tasks, byte[] Call);
+
+    /// <summary>
+    /// Chunks to run, in order: one, or, when many are waiting, a share of them (so small tasks do not cost a round
+    /// trip each). None: the order to stop.
+    /// </summary>
+    public sealed record Work(long RequestId, WorkItem[] Items) : IAioReply;
 
     /// <summary>No more submits: workers are told to stop once every chunk ran. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
     public sealed record Close(long RequestId) : IAioRequest;
@@ -101,13 +110,44 @@ public sealed class PoolActor : PrimitiveActor
         .Add<Pull>("op", static (w, m) =>
         {
             w.Long(m.RequestId);
-            w.Bool(m.Done is not null);
-            if (m.Done is not null)
+            w.Int(m.Capacity);
+            w.Int(m.Done.Length);
+            foreach (var done in m.Done)
             {
-                WriteDone(w, m.Done);
+                WriteDone(w, done);
             }
-        }, static r => new Pull(r.Long(), r.Byte() != 0 ? ReadDone(r) : null))
-        .Add<Work>("ow", static (w, m) => { w.Long(m.RequestId); w.Long(m.ChunkId); w.Int(m.Tasks); w.Bytes(m.Call); }, static r => new Work(r.Long(), r.Long(), r.Int(), r.Bytes()!))
+        }, static r =>
+        {
+            var (id, capacity) = (r.Long(), r.Int());
+            var done = new ChunkDone[r.Int()];
+            for (var i = 0; i < done.Length; i++)
+            {
+                done[i] = ReadDone(r);
+            }
+
+            return new Pull(id, done, capacity);
+        })
+        .Add<Work>("ow", static (w, m) =>
+        {
+            w.Long(m.RequestId);
+            w.Int(m.Items.Length);
+            foreach (var item in m.Items)
+            {
+                w.Long(item.ChunkId);
+                w.Int(item.Tasks);
+                w.Bytes(item.Call);
+            }
+        }, static r =>
+        {
+            var id = r.Long();
+            var items = new WorkItem[r.Int()];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = new WorkItem(r.Long(), r.Int(), r.Bytes()!);
+            }
+
+            return new Work(id, items);
+        })
         .Add<Close>("oc", static (w, m) => w.Long(m.RequestId), static r => new Close(r.Long()))
         .Add<Terminate>("ot", static (w, m) => w.Long(m.RequestId), static r => new Terminate(r.Long()));
 
@@ -187,9 +227,12 @@ public sealed class PoolActor : PrimitiveActor
 
     private void OnPull(Pull pull)
     {
-        if (pull.Done is { } done && _running.Remove(done.RequestId, out var ran))
+        foreach (var done in pull.Done)
         {
-            ran.Chunk.Owner.Tell(done);
+            if (_running.Remove(done.RequestId, out var ran))
+            {
+                ran.Chunk.Owner.Tell(done);
+            }
         }
 
         if (pull.RequestId == WaitProtocol.NoReply)
@@ -200,15 +243,15 @@ public sealed class PoolActor : PrimitiveActor
 
         if (_pending.First is not null)
         {
-            Hand(Sender, pull.RequestId);
+            Hand(Sender, pull.RequestId, pull.Capacity);
         }
         else if (_closing && _running.Count == 0)
         {
-            Sender.Tell(new Work(pull.RequestId, 0, 0, []));
+            Sender.Tell(new Work(pull.RequestId, []));
         }
         else
         {
-            _idle.Enqueue(pull.RequestId, Sender, true, WaitProtocol.Infinite);
+            _idle.Enqueue(pull.RequestId, Sender, pull.Capacity, WaitProtocol.Infinite);
             StopIdleWorkersIfDone();
         }
     }
@@ -217,17 +260,31 @@ public sealed class PoolActor : PrimitiveActor
     {
         while (_pending.First is not null && _idle.TryDequeue(out var worker))
         {
-            Hand(worker.ReplyTo, worker.RequestId);
+            Hand(worker.ReplyTo, worker.RequestId, worker.State);
         }
     }
 
-    private void Hand(IActorRef worker, long pullId)
+    // Pull-based: one chunk, or when many wait, a share small enough that the other workers still get theirs
+    // (a quarter of what waits, at most MaxHand), so that a stream of tiny tasks does not cost a round trip each.
+    private void Hand(IActorRef worker, long pullId, int capacity)
     {
-        var chunk = _pending.First!.Value;
-        _pending.RemoveFirst();
-        _pendingById.Remove(chunk.RequestId);
-        _running[chunk.RequestId] = (worker.Path.Address, chunk);
-        worker.Tell(new Work(pullId, chunk.RequestId, chunk.Tasks, chunk.Call));
+        var share = Math.Clamp(_pending.Count / 4, 1, MaxHand);
+        var items = new List<WorkItem>(share);
+        var tasks = 0;
+        long bytes = 0;
+        while (items.Count < share && _pending.First is { } first
+            && (items.Count == 0 || ((capacity <= 0 || tasks + first.Value.Tasks <= capacity) && bytes + first.Value.Call.Length <= QueueActor.BatchBytes)))
+        {
+            var chunk = first.Value;
+            _pending.RemoveFirst();
+            _pendingById.Remove(chunk.RequestId);
+            _running[chunk.RequestId] = (worker.Path.Address, chunk);
+            items.Add(new WorkItem(chunk.RequestId, chunk.Tasks, chunk.Call));
+            tasks += chunk.Tasks;
+            bytes += chunk.Call.Length;
+        }
+
+        worker.Tell(new Work(pullId, [.. items]));
     }
 
     private void StopIdleWorkersIfDone()
@@ -236,7 +293,7 @@ public sealed class PoolActor : PrimitiveActor
         {
             while (_idle.TryDequeue(out var worker))
             {
-                worker.ReplyTo.Tell(new Work(worker.RequestId, 0, 0, []));
+                worker.ReplyTo.Tell(new Work(worker.RequestId, []));
             }
         }
     }

@@ -91,6 +91,23 @@ internal sealed class FacadeFormatter<T> : IMessagePackFormatter<T?>
 internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
     where T : Delegate
 {
+    private static string? ReadGenericArguments(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var count = reader.ReadArrayHeader();
+        var names = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = reader.ReadString()!;
+        }
+
+        return string.Join('\n', names);
+    }
+
     public void Serialize(ref MessagePackWriter writer, T? value, MessagePackSerializerOptions options)
     {
         if (value is null)
@@ -160,23 +177,21 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
         }
 
         reader.ReadArrayHeader();
-        var delegateType = TypeNames.Resolve(reader.ReadString()!);
-        var declaring = TypeNames.Resolve(reader.ReadString()!);
-        var token = reader.ReadInt32();
-        var resolved = declaring.Module.ResolveMethod(token)
-            ?? throw new InvalidOperationException($"Method token {token} is not in {declaring.Module.Name}.");
-        var method = (MethodInfo)MethodBase.GetMethodFromHandle(resolved.MethodHandle, declaring.TypeHandle)!;
-        if (!reader.TryReadNil())
+        var key = new MethodKey(reader.ReadString()!, reader.ReadString()!, reader.ReadInt32(), ReadGenericArguments(ref reader));
+        // A pool sends the same few methods over and over: resolving one (type lookups, token, generic instantiation) once is enough.
+        var (delegateType, method) = DelegateMethods.Resolved.GetOrAdd(key, static k =>
         {
-            var count = reader.ReadArrayHeader();
-            var arguments = new Type[count];
-            for (var i = 0; i < count; i++)
+            var declaring = TypeNames.Resolve(k.Declaring);
+            var resolved = declaring.Module.ResolveMethod(k.Token)
+                ?? throw new InvalidOperationException($"Method token {k.Token} is not in {declaring.Module.Name}.");
+            var method = (MethodInfo)MethodBase.GetMethodFromHandle(resolved.MethodHandle, declaring.TypeHandle)!;
+            if (k.GenericArguments is { } arguments)
             {
-                arguments[i] = TypeNames.Resolve(reader.ReadString()!);
+                method = method.MakeGenericMethod([.. arguments.Split('\n').Select(TypeNames.Resolve)]);
             }
 
-            method = method.MakeGenericMethod(arguments);
-        }
+            return (TypeNames.Resolve(k.DelegateType), method);
+        });
 
         if (reader.TryReadNil())
         {
@@ -189,6 +204,15 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
         return (T)Delegate.CreateDelegate(delegateType, target, method);
     }
 }
+
+/// <summary>Delegate methods already resolved in this process, by what identifies them on the wire.</summary>
+internal static class DelegateMethods
+{
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodKey, (Type DelegateType, MethodInfo Method)> Resolved = new();
+}
+
+/// <summary>A delegate's type, its method's declaring type and token, and its generic arguments (newline-separated) as written.</summary>
+internal readonly record struct MethodKey(string DelegateType, string Declaring, int Token, string? GenericArguments);
 
 /// <summary>
 /// Writes a compiler closure (the class holding a lambda's captured variables) field by field, each with its

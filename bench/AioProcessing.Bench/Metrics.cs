@@ -23,6 +23,9 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "holder_death_joined_release_ms",
         "lock_256_callers_sync_ms",
         "lock_256_callers_async_ms",
+        "pool_apply_tasks_per_s",
+        "pool_map_items_per_s",
+        "pool_cpu_speedup",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
@@ -209,6 +212,11 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     return elapsed;
                 }, repeats: quick ? 3 : 5);
                 break;
+            case "pool_apply_tasks_per_s":
+            case "pool_map_items_per_s":
+            case "pool_cpu_speedup":
+                await PoolMetricAsync(name);
+                break;
             case "lock_256_callers_sync_ms":
                 // 256 callers blocking thread-pool threads in the sync facade, 10 lock scopes each, on one lock.
                 await ContendedAsync(name, static (shared, bound) => Task.Run(() =>
@@ -284,6 +292,51 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         report.Add(metric, values[values.Count / 2], unit, impl);
     }
 
+    // As bench/python_baseline.py: a pool of 2, warmed with a small map, then the same shapes of work.
+    private async Task PoolMetricAsync(string name)
+    {
+        await using var pool = new AioPool(2, context: context);
+        await pool.MapAsync(Targets.Square, Enumerable.Range(0, 1000));
+        await pool.MapAsync(Targets.Burn, Enumerable.Range(0, 4), chunksize: 1);
+        switch (name)
+        {
+            case "pool_map_items_per_s":
+                var k = 1_000_000 / Scale;
+                await MedianAsync(name, "items/s", "AioProcessing", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    await pool.MapAsync(Targets.Square, Enumerable.Range(0, k));
+                    return k / sw.Elapsed.TotalSeconds;
+                });
+                break;
+            case "pool_apply_tasks_per_s":
+                var tasks = 20_000 / Scale;
+                await MedianAsync(name, "tasks/s", "AioProcessing", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => pool.ApplyAsync<long>(Targets.Square, [i])));
+                    return tasks / sw.Elapsed.TotalSeconds;
+                });
+                break;
+            default:
+                var burns = quick ? 20 : 40;
+                await MedianAsync(name, "x", "AioProcessing", async () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (var i = 0; i < burns; i++)
+                    {
+                        Targets.Burn(i);
+                    }
+
+                    var serial = sw.Elapsed;
+                    sw.Restart();
+                    await pool.MapAsync(Targets.Burn, Enumerable.Range(0, burns));
+                    return serial / sw.Elapsed;
+                });
+                break;
+        }
+    }
+
     private async Task<EngineWorker> EngineAsync()
     {
         if (_engine is not null)
@@ -316,6 +369,20 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
 /// <summary>What the benchmark's worker processes run.</summary>
 internal static class Targets
 {
+    public static long Square(int x) => (long)x * x;
+
+    // About 10 ms of work on this machine, as python_baseline.py's burn.
+    public static long Burn(int seed)
+    {
+        var s = (long)seed;
+        for (var i = 0; i < 12_000_000; i++)
+        {
+            s += (long)i * i ^ (s >> 3);
+        }
+
+        return s;
+    }
+
     public static void Empty()
     {
     }
