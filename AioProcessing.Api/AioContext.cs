@@ -349,13 +349,16 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
     /// <exception cref="SynchronizationLockException">With <paramref name="findOnly"/>: there is no primitive of that name.</exception>
-    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default)
+    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default) =>
+        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, ct).ConfigureAwait(false)).Actor;
+
+    /// <summary>As <see cref="CreatePrimitiveAsync"/>, and whether the primitive is new (false: a named one was found).</summary>
+    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default)
     {
         ThrowIfDisposed();
         try
         {
-            var created = await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly), ct).ConfigureAwait(false);
-            return created.Actor;
+            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly), ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (name is not null)
         {

@@ -25,7 +25,7 @@ public sealed class BarrierActor : PrimitiveActor
         _parties = parties;
         _defaultTimeoutMs = defaultTimeoutMs;
         _action = action;
-        _waiters = new WaitQueue<bool>(Timers);
+        _waiters = NewWaitQueue<bool>();
         Receive<Wait>(OnWait);
         Receive<ActionDone>(OnActionDone);
         Receive<Abort>(m =>

@@ -20,7 +20,7 @@ public sealed class ConditionActor : PrimitiveActor
     public ConditionActor(IActorRef lockActor)
     {
         _lock = lockActor;
-        _waiters = new WaitQueue<bool>(Timers);
+        _waiters = NewWaitQueue<bool>();
         Receive<LockActor.Acquire>(m => _lock.Forward(m));
         Receive<LockActor.Release>(m => _lock.Forward(m));
         Receive<Wait>(OnWait);

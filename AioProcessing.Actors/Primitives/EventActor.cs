@@ -15,7 +15,7 @@ public sealed class EventActor : PrimitiveActor
     /// <summary>Creates a cleared event.</summary>
     public EventActor()
     {
-        _waiters = new WaitQueue<bool>(Timers);
+        _waiters = NewWaitQueue<bool>();
         Receive<Wait>(OnWait);
         Receive<Set>(OnSet);
         Receive<Clear>(m =>

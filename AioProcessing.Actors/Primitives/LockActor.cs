@@ -20,7 +20,7 @@ public sealed class LockActor : PrimitiveActor
     public LockActor(bool ownerOnly = false)
     {
         _ownerOnly = ownerOnly;
-        _waiters = new WaitQueue<WaitProtocol.Outcome>(Timers);
+        _waiters = NewWaitQueue<WaitProtocol.Outcome>();
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
     }

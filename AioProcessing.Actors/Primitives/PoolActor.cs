@@ -25,7 +25,7 @@ public sealed class PoolActor : PrimitiveActor
     public PoolActor(int maxRetries)
     {
         _maxRetries = maxRetries;
-        _idle = new WaitQueue<int>(Timers);
+        _idle = NewWaitQueue<int>();
         Receive<Submit>(OnSubmit);
         Receive<Pull>(OnPull);
         Receive<Close>(m =>

@@ -13,13 +13,15 @@ namespace AioProcessing.Actors.Primitives;
 public abstract class PrimitiveActor : ReceiveActor, IWithTimers
 {
     private readonly Dictionary<Address, int> _heldBy = [];
+    private readonly List<IWaiterSet> _waiterSets = [];
 
-    /// <summary>Routes cancellations, expiries and node deaths.</summary>
+    /// <summary>Routes cancellations, expiries, node deaths and retirement.</summary>
     protected PrimitiveActor()
     {
         Receive<WaitProtocol.Cancel>(m => Withdraw(m.RequestId, WaitProtocol.Outcome.Cancelled));
         Receive<WaitProtocol.Expired>(m => Withdraw(m.RequestId, WaitProtocol.Outcome.TimedOut));
         Receive<NodeProtocol.NodeDown>(m => OnNodeDown(m.Node));
+        Receive<WaitProtocol.Retire>(OnRetire);
     }
 
     /// <inheritdoc />
@@ -30,6 +32,14 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    /// <summary>A first-come-first-served set of waiters whose deadlines this actor's timers enforce, failed all at once on retirement.</summary>
+    private protected WaitQueue<TState> NewWaitQueue<TState>()
+    {
+        var waiters = new WaitQueue<TState>(Timers);
+        _waiterSets.Add(waiters);
+        return waiters;
+    }
 
     /// <summary>Ends the wait <paramref name="requestId"/>, if it is still waiting, with <paramref name="outcome"/>.</summary>
     protected abstract void Withdraw(long requestId, WaitProtocol.Outcome outcome);
@@ -58,6 +68,23 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
                 return;
             }
         }
+    }
+
+    // The object was disposed (its manager was): every waiter and every later request is refused, saying so.
+    private void OnRetire(WaitProtocol.Retire retire)
+    {
+        const string Message = "the object was disposed (its AioManager was disposed)";
+        foreach (var waiters in _waiterSets)
+        {
+            waiters.FailAll(WaitProtocol.FailureKind.Disposed, Message, Self);
+        }
+
+        Become(() =>
+        {
+            Receive<IAioRequest>(m => WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Disposed, Message, Context));
+            ReceiveAny(_ => { });
+        });
+        WaitProtocol.Acknowledge(Sender, retire.RequestId);
     }
 
     /// <summary>Removes and returns the number of grants held by the process at <paramref name="node"/>.</summary>

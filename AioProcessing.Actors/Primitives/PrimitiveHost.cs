@@ -62,6 +62,12 @@ public sealed class PrimitiveHost : ReceiveActor
 
         /// <summary><see cref="PoolActor"/>; the argument is the number of retries of a chunk whose worker died.</summary>
         Pool = 13,
+
+        /// <summary><see cref="DictActor"/> (a manager's dict or namespace, or a value under one key).</summary>
+        Dict = 14,
+
+        /// <summary><see cref="ListActor"/> (a manager's list or array).</summary>
+        List = 15,
     }
 
     /// <summary>Props for the host, on <see cref="Dispatcher"/>.</summary>
@@ -79,6 +85,8 @@ public sealed class PrimitiveHost : ReceiveActor
         Kind.Lock => LockActor.Props(),
         Kind.RLock => LockActor.Props(ownerOnly: true),
         Kind.Pool => PoolActor.Props(argument),
+        Kind.Dict => DictActor.Props(),
+        Kind.List => ListActor.Props(),
         Kind.Event => EventActor.Props(),
         Kind.Queue or Kind.JoinableQueue => QueueActor.Props(argument),
         Kind.SimpleQueue or Kind.PipeChannel or Kind.Listener => QueueActor.Props(0),
@@ -103,8 +111,8 @@ public sealed class PrimitiveHost : ReceiveActor
     /// <param name="FindOnly">With a name: fail instead of creating when there is none.</param>
     public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false) : IAioRequest;
 
-    /// <summary>The new primitive's actor.</summary>
-    public sealed record Created(long RequestId, IActorRef Actor) : IAioReply;
+    /// <summary>The primitive's actor; <paramref name="IsNew"/> is false when a named one was found.</summary>
+    public sealed record Created(long RequestId, IActorRef Actor, bool IsNew = true) : IAioReply;
 
     private void OnCreate(Create m)
     {
@@ -112,7 +120,7 @@ public sealed class PrimitiveHost : ReceiveActor
         {
             if (existing.Kind == m.Kind)
             {
-                Sender.Tell(new Created(m.RequestId, existing.Actor));
+                Sender.Tell(new Created(m.RequestId, existing.Actor, IsNew: false));
             }
             else
             {
@@ -143,5 +151,5 @@ public sealed class PrimitiveHost : ReceiveActor
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0))
-        .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); }, static r => new Created(r.Long(), r.Actor()));
+        .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); w.Bool(m.IsNew); }, static r => new Created(r.Long(), r.Actor(), r.Byte() != 0));
 }

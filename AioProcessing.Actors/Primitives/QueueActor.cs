@@ -47,9 +47,9 @@ public sealed class QueueActor : PrimitiveActor
     public QueueActor(int maxSize)
     {
         _maxSize = maxSize;
-        _takers = new WaitQueue<TakeWaiter>(Timers);
-        _putters = new WaitQueue<byte[][]>(Timers);
-        _joiners = new WaitQueue<bool>(Timers);
+        _takers = NewWaitQueue<TakeWaiter>();
+        _putters = NewWaitQueue<byte[][]>();
+        _joiners = NewWaitQueue<bool>();
         Receive<ItemPart>(m =>
         {
             var key = (Sender.Path.Address, m.RequestId);

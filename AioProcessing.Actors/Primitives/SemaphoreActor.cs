@@ -21,7 +21,7 @@ public sealed class SemaphoreActor : PrimitiveActor
         _initial = value;
         _available = value;
         _bounded = bounded;
-        _waiters = new WaitQueue<bool>(Timers);
+        _waiters = NewWaitQueue<bool>();
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
         Receive<Query>(m => Sender.Tell(new State(m.RequestId, _available)));

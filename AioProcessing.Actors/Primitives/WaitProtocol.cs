@@ -46,6 +46,9 @@ public static class WaitProtocol
 
         /// <summary>A bounded semaphore released more times than it was acquired.</summary>
         Full = 3,
+
+        /// <summary>The object was disposed (retired).</summary>
+        Disposed = 4,
     }
 
     /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>
@@ -60,6 +63,9 @@ public static class WaitProtocol
     /// <summary>A request refused outright, with a message for the caller's exception.</summary>
     public sealed record Failed(long RequestId, FailureKind Kind, string Message) : IAioReply;
 
+    /// <summary>Retire the object: its waiters and all later requests are refused with <see cref="FailureKind.Disposed"/>. Answered by <see cref="Ack"/>.</summary>
+    public sealed record Retire(long RequestId) : IAioRequest;
+
     /// <summary>Local timer message: the wait <paramref name="RequestId"/> reached its deadline.</summary>
     internal sealed record Expired(long RequestId);
 
@@ -67,6 +73,7 @@ public static class WaitProtocol
         .Add<Cancel>("wc", static (w, m) => w.Long(m.RequestId), static r => new Cancel(r.Long()))
         .Add<Result>("wr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); }, static r => new Result(r.Long(), (Outcome)r.Byte()))
         .Add<Ack>("wa", static (w, m) => w.Long(m.RequestId), static r => new Ack(r.Long()))
+        .Add<Retire>("wx", static (w, m) => w.Long(m.RequestId), static r => new Retire(r.Long()))
         .Add<Failed>("wf", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.String(m.Message); }, static r => new Failed(r.Long(), (FailureKind)r.Byte(), r.String()!));
 
     /// <summary>Refuses <paramref name="requestId"/>; when the sender wanted no answer, the refusal is logged instead.</summary>
@@ -92,12 +99,19 @@ public static class WaitProtocol
     }
 }
 
+/// <summary>A set of waiters that can be refused all at once (when their actor retires).</summary>
+internal interface IWaiterSet
+{
+    /// <summary>Refuses every waiter with <paramref name="kind"/> and empties the set.</summary>
+    void FailAll(WaitProtocol.FailureKind kind, string message, IActorRef self);
+}
+
 /// <summary>
 /// First-come-first-served waiters of one actor, each with its own deadline timer. Removal by id is O(1) so that
 /// cancellation and expiry stay cheap with many waiters.
 /// </summary>
 /// <typeparam name="TState">What a waiter brings along (an item to put, nothing for a lock).</typeparam>
-internal sealed class WaitQueue<TState>
+internal sealed class WaitQueue<TState> : IWaiterSet
 {
     private readonly LinkedList<Waiter> _order = new();
     private readonly Dictionary<long, LinkedListNode<Waiter>> _byId = [];
@@ -152,6 +166,15 @@ internal sealed class WaitQueue<TState>
         if (TryRemove(requestId, out var waiter))
         {
             waiter.ReplyTo.Tell(new WaitProtocol.Result(requestId, outcome), self);
+        }
+    }
+
+    /// <inheritdoc />
+    public void FailAll(WaitProtocol.FailureKind kind, string message, IActorRef self)
+    {
+        while (TryDequeue(out var waiter))
+        {
+            waiter.ReplyTo.Tell(new WaitProtocol.Failed(waiter.RequestId, kind, message), self);
         }
     }
 

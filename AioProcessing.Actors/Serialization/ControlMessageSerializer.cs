@@ -53,6 +53,8 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
         PoolActor.RegisterCodecs(codecs);
+        DictActor.RegisterCodecs(codecs);
+        ListActor.RegisterCodecs(codecs);
         PrimitiveHost.RegisterCodecs(codecs);
         NodeProtocol.RegisterCodecs(codecs);
         return codecs.Freeze();

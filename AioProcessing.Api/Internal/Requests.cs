@@ -112,6 +112,7 @@ internal static class Requests
     {
         WaitProtocol.FailureKind.NotHeld => new SynchronizationLockException(failed.Message),
         WaitProtocol.FailureKind.Full => new SemaphoreFullException(failed.Message),
+        WaitProtocol.FailureKind.Disposed => new ObjectDisposedException(null, failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 

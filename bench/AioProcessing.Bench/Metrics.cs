@@ -23,6 +23,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "holder_death_joined_release_ms",
         "lock_256_callers_sync_ms",
         "lock_256_callers_async_ms",
+        "manager_dict_set_get_worker_us",
         "pool_apply_tasks_per_s",
         "pool_map_items_per_s",
         "pool_cpu_speedup",
@@ -211,6 +212,18 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     await holder.JoinAsync(Bound);
                     return elapsed;
                 }, repeats: quick ? 3 : 5);
+                break;
+            case "manager_dict_set_get_worker_us":
+                await using (var manager = new AioManager(context))
+                {
+                    var dict = manager.Dict<string, int>();
+                    var dictFigure = new AioQueue<double>(context: context);
+                    var dictLooper = new AioProcess(context, Targets.DictLoop, dict, 5_000 / Scale, Repeats, dictFigure);
+                    await dictLooper.StartAsync();
+                    report.Add(name, await dictFigure.GetAsync(Bound), "us", "AioProcessing");
+                    await dictLooper.JoinAsync(Bound);
+                }
+
                 break;
             case "pool_apply_tasks_per_s":
             case "pool_map_items_per_s":
@@ -404,6 +417,31 @@ internal static class Targets
         lck.Acquire();
         holding.Set();
         Thread.Sleep(TimeSpan.FromMinutes(2));
+    }
+
+    public static void DictLoop(AioDict<string, int> dict, int n, int repeats, AioQueue<double> figure)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            dict["k"] = i;
+            _ = dict["k"];
+        }
+
+        var batches = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < n; i++)
+            {
+                dict["k"] = i;
+                _ = dict["k"];
+            }
+
+            batches.Add(sw.Elapsed.TotalMicroseconds / n);
+        }
+
+        batches.Sort();
+        figure.Put(batches[batches.Count / 2]);
     }
 
     public static void LockLoop(AioLock lck, int n, int repeats, AioQueue<double> figure)

@@ -1,0 +1,141 @@
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Manager;
+
+/// <summary>AioManager's shared containers: atomicity across processes, named lookup, disposal.</summary>
+public sealed class ManagerSpecs : IClassFixture<ContextFixture>
+{
+    private readonly AioContext _context;
+
+    public ManagerSpecs(ContextFixture fixture) => _context = fixture.Context;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Concurrent_increments_from_four_processes_give_the_exact_total()
+    {
+        await using var manager = new AioManager(_context);
+        var counter = manager.Value(0);
+        var hits = manager.Dict<string, int>();
+        var log = manager.List<int>();
+        var workers = Enumerable.Range(0, 4).Select(i => new AioProcess(_context, Increment, counter, hits, log, i, 150)).ToArray();
+        foreach (var worker in workers)
+        {
+            await worker.StartAsync();
+        }
+
+        foreach (var worker in workers)
+        {
+            Assert.True(await worker.JoinAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, worker.ExitCode);
+        }
+
+        Assert.Equal(600, counter.Value);
+        Assert.Equal(600, hits["total"]);
+        Assert.Equal(4, hits.Count - 1);
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(150, hits[$"worker-{i}"]));
+        Assert.Equal(600, log.Count);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Containers_behave_as_their_python_counterparts_with_atomic_compound_operations()
+    {
+        await using var manager = new AioManager(_context);
+        var dict = manager.Dict<string, int>();
+        Assert.Equal(1, dict.GetOrAdd("a", 1));
+        Assert.Equal(1, dict.GetOrAdd("a", 2));
+        Assert.False(dict.TryUpdate("a", 5, 9));
+        Assert.True(dict.TryUpdate("a", 5, 1));
+        Assert.Equal(6, dict.AddOrUpdate("a", 0, (_, v) => v + 1));
+        Assert.Throws<KeyNotFoundException>(() => dict["missing"]);
+        Assert.True(dict.Remove("a"));
+        Assert.False(dict.ContainsKey("a"));
+
+        var list = manager.List(new[] { 1, 2, 3 });
+        list.Add(4);
+        list.Insert(0, 0);
+        Assert.Equal(4, list.Pop());
+        Assert.Equal(3, list[-1]);
+        Assert.Equal([0, 1, 2, 3], list.Snapshot());
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[10]);
+
+        var array = manager.Array(1.5, 2.5);
+        array[1] = 4.0;
+        Assert.Equal(2, array.Length);
+        Assert.Equal([1.5, 4.0], array.ToArray());
+
+        var value = manager.Value("x");
+        Assert.Equal("x", value.CompareExchange("y", "x"));
+        Assert.Equal("y", value.CompareExchange("z", "x"));
+        Assert.Equal("y", value.Value);
+
+        dynamic ns = manager.Namespace();
+        ns.Total = 3;
+        ns.Name = "run";
+        int total = ns.Total;
+        Assert.Equal(3, total);
+        Assert.Equal("run", ((AioNamespace)ns).Get<string>("Name"));
+        Assert.Equal(3L, ((AioNamespace)ns).Get<long>("Total"));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_named_container_is_found_from_an_independently_joined_process()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        await using var mine = new AioManager(coordinator);
+        mine.Dict<string, int>("settings")["retries"] = 3;
+        await using var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret);
+        await using var theirs = new AioManager(joined);
+        var found = theirs.Dict<string, int>("settings");
+        Assert.Equal(3, found["retries"]);
+        found.AddOrUpdate("retries", 0, (_, v) => v * 2);
+        Assert.Equal(6, mine.Dict<string, int>("settings")["retries"]);
+        Assert.Throws<ArgumentException>(() => theirs.List<int>(name: "settings"));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Disposing_the_manager_makes_every_use_throw_and_ends_waits_in_progress_anywhere()
+    {
+        var manager = new AioManager(_context);
+        var dict = manager.Dict<string, int>();
+        var lck = manager.Lock();
+        var ready = new AioEvent(_context);
+        var outcome = new AioQueue<string>(context: _context);
+        await lck.AcquireAsync();
+        var waiting = new AioProcess(_context, WaitForLock, lck, ready, outcome);
+        await waiting.StartAsync();
+        Assert.True(await ready.WaitAsync(Bounds.Remote));
+        await Task.Delay(200);
+
+        await manager.DisposeAsync();
+        Assert.Equal(nameof(ObjectDisposedException), await outcome.GetAsync(Bounds.Remote));
+        Assert.Throws<ObjectDisposedException>(() => dict["a"] = 1);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => lck.AcquireAsync(TimeSpan.Zero));
+        Assert.Throws<ObjectDisposedException>(() => manager.Dict<int, int>());
+        Assert.True(await waiting.JoinAsync(Bounds.Remote));
+    }
+
+    private static void Increment(AioValue<int> counter, AioDict<string, int> hits, AioList<int> log, int worker, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            counter.Increment(1);
+            hits.AddOrUpdate("total", 1, (_, v) => v + 1);
+            hits.AddOrUpdate($"worker-{worker}", 1, (_, v) => v + 1);
+            log.Add(worker);
+        }
+    }
+
+    private static void WaitForLock(AioLock lck, AioEvent ready, AioQueue<string> outcome)
+    {
+        ready.Set();
+        try
+        {
+            lck.Acquire(timeout: TimeSpan.FromSeconds(60));
+            outcome.Put("acquired");
+        }
+        catch (ObjectDisposedException)
+        {
+            outcome.Put(nameof(ObjectDisposedException));
+        }
+    }
+}
