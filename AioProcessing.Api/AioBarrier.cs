@@ -26,6 +26,18 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
     {
     }
 
+    /// <summary>Finds the barrier called <paramref name="name"/> in the coordinator, creating it if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it (and ignore the other arguments).</param>
+    /// <param name="parties">How many parties must arrive, if this call creates it.</param>
+    /// <param name="action">Run by the last party to arrive, if this call creates it.</param>
+    /// <param name="timeout">The default timeout of <see cref="Wait"/>, if this call creates it.</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty or belongs to a primitive of another kind, or the action cannot be sent.</exception>
+    public AioBarrier(string name, int parties, Delegate? action = null, TimeSpan? timeout = null, AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.Barrier, CheckParties(parties), Requests.TimeoutMs(timeout), EncodeAction(context ?? AioContext.Default, action), name)
+    {
+    }
+
     private AioBarrier(AioContext context, IActorRef actor)
         : base(context, actor)
     {

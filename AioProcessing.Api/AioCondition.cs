@@ -35,6 +35,16 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
         : base(context ?? lck?.Context, PrimitiveHost.Kind.Condition, payload: LockPath(lck ?? throw new ArgumentNullException(nameof(lck)), context, nameof(lck))) =>
         _rlock = lck;
 
+    /// <summary>Finds the condition called <paramref name="name"/> in the coordinator, creating it over <paramref name="lck"/> (or a new lock) if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it (and ignore the other arguments).</param>
+    /// <param name="lck">The lock, if this call creates it; a new <see cref="AioLock"/> when null.</param>
+    /// <param name="context">The coordinator; defaults to the lock's, then to <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty or belongs to a primitive of another kind, or the lock belongs to another context.</exception>
+    public AioCondition(string name, AioLock? lck = null, AioContext? context = null)
+        : base(context ?? lck?.Context, PrimitiveHost.Kind.Condition, payload: LockPath(lck ?? new AioLock(context), context, nameof(lck)), name: name)
+    {
+    }
+
     private AioCondition(AioContext context, IActorRef actor, AioRLock? rlock = null)
         : base(context, actor) =>
         _rlock = rlock;

@@ -23,6 +23,17 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
         _channel.KnowMaxSize(0);
     }
 
+    /// <summary>Finds the simple queue called <paramref name="name"/> in the coordinator, creating it empty if there is none.</summary>
+    /// <param name="name">The name any process joined to the coordinator finds it by; the first creation makes it, later ones bind to it (and ignore the other arguments).</param>
+    /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
+    public AioSimpleQueue(string name, AioContext? context = null)
+        : base(context, PrimitiveHost.Kind.SimpleQueue, name: name)
+    {
+        _channel = Context.QueueChannelOf(Actor);
+        _channel.KnowMaxSize(0);
+    }
+
     private AioSimpleQueue(AioContext context, IActorRef actor)
         : base(context, actor)
     {

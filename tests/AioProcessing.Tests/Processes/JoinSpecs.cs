@@ -37,6 +37,35 @@ public sealed class JoinSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Every_kind_of_primitive_can_be_found_by_name_from_a_joined_process()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        await using var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret);
+
+        var barrierHere = new AioBarrier("b", 2, context: coordinator);
+        var arriving = barrierHere.WaitAsync(Bounds.Remote);
+        Assert.InRange(await new AioBarrier("b", 2, context: joined).WaitAsync(Bounds.Remote), 0, 1);
+        await arriving;
+
+        new AioSimpleQueue<string>("sq", coordinator).Put("hello");
+        Assert.Equal("hello", await new AioSimpleQueue<string>("sq", joined).GetAsync());
+
+        var condition = new AioCondition("c", context: joined);
+        using (condition.Lock())
+        {
+            Assert.False(await new AioCondition("c", context: coordinator).AcquireAsync(TimeSpan.Zero), "the condition's lock is not shared by name");
+        }
+
+        await new AioJoinableQueue<int>("jq", context: coordinator).PutAsync(1);
+        Assert.Equal(1, await new AioJoinableQueue<int>("jq", context: joined).CountAsync());
+        new AioBoundedSemaphore("s", 1, coordinator).Acquire();
+        Assert.False(await new AioBoundedSemaphore("s", 1, joined).AcquireAsync(TimeSpan.Zero));
+        new AioEvent("e", joined).Set();
+        Assert.True(new AioEvent("e", coordinator).IsSet);
+        Assert.Throws<ArgumentException>(() => new AioQueue<int>("e", context: coordinator));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Joining_with_a_wrong_secret_or_a_bad_address_is_refused_with_a_clear_exception()
     {
         await using var coordinator = await AioContext.StartAsync();
