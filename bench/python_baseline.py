@@ -122,15 +122,7 @@ def main():
     if wanted("pool_map_items_per_s") or wanted("pool_apply_tasks_per_s") or wanted("pool_cpu_speedup"):
         with mp.Pool(2) as pool:
             pool.map(square, range(1000))
-            if wanted("manager_dict_set_get_worker_us"):
-        with mp.Manager() as manager:
-            def run():
-                out, d = mp.Queue(), manager.dict()
-                p = mp.Process(target=dict_loop, args=(d, 5000 // SCALE, out)); p.start()
-                v = out.get(); p.join()
-                return v * 1e6
-            emit("manager_dict_set_get_worker_us", median_of(run), "us", impl + "-manager")
-    if wanted("pool_map_items_per_s"):
+            if wanted("pool_map_items_per_s"):
                 k = 1_000_000 // SCALE
                 def run_map():
                     t = time.perf_counter(); pool.map(square, range(k)); return k / (time.perf_counter() - t)
