@@ -177,21 +177,8 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// goes, with at most 2 × processes chunks in flight, so an endless input works.
     /// </summary>
     /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
-    public IEnumerable<TResult> Imap<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default)
-    {
-        var results = ImapAsync(func, items, chunksize, ct).GetAsyncEnumerator(ct);
-        try
-        {
-            while (Blocking.Wait(() => results.MoveNextAsync().AsTask()))
-            {
-                yield return results.Current;
-            }
-        }
-        finally
-        {
-            Blocking.Wait(() => results.DisposeAsync().AsTask());
-        }
-    }
+    public IEnumerable<TResult> Imap<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
+        Blocking.Enumerate(ImapAsync(func, items, chunksize, ct), ct);
 
     /// <inheritdoc cref="Imap{TArg, TResult}"/>
     public IAsyncEnumerable<TResult> ImapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
@@ -199,21 +186,8 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
     /// <summary>Yields the results as they become ready, in any order (Python's <c>imap_unordered</c>); the input is read as the work goes.</summary>
     /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
-    public IEnumerable<TResult> ImapUnordered<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default)
-    {
-        var results = ImapUnorderedAsync(func, items, chunksize, ct).GetAsyncEnumerator(ct);
-        try
-        {
-            while (Blocking.Wait(() => results.MoveNextAsync().AsTask()))
-            {
-                yield return results.Current;
-            }
-        }
-        finally
-        {
-            Blocking.Wait(() => results.DisposeAsync().AsTask());
-        }
-    }
+    public IEnumerable<TResult> ImapUnordered<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
+        Blocking.Enumerate(ImapUnorderedAsync(func, items, chunksize, ct), ct);
 
     /// <inheritdoc cref="ImapUnordered{TArg, TResult}"/>
     public IAsyncEnumerable<TResult> ImapUnorderedAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>

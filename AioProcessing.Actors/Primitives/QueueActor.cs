@@ -126,12 +126,12 @@ public sealed class QueueActor : PrimitiveActor
     public sealed record JoinTasks(long RequestId, long TimeoutMs) : IAioRequest;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); WriteItems(w, m.Items); w.Byte(m.Assembled ? (byte)1 : (byte)0); }, static r => new Put(r.Long(), r.Long(), ReadItems(r), r.Byte() != 0))
+        .Add<Put>("qp", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); w.ByteArrays(m.Items); w.Byte(m.Assembled ? (byte)1 : (byte)0); }, static r => new Put(r.Long(), r.Long(), r.ByteArrays(), r.Byte() != 0))
         .Add<ItemPart>("qi", static (w, m) => { w.Long(m.RequestId); w.Bytes(m.Bytes); }, static r => new ItemPart(r.Long(), r.Bytes()!))
         .Add<Take>("qt", static (w, m) => { w.Long(m.RequestId); w.Int(m.Max); w.Long(m.TimeoutMs); w.Byte(m.Prefetch ? (byte)1 : (byte)0); w.Int(m.Consumed); }, static r => new Take(r.Long(), r.Int(), r.Long(), r.Byte() != 0, r.Int()))
-        .Add<Taken>("qk", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); WriteItems(w, m.Items); }, static r => new Taken(r.Long(), (WaitProtocol.Outcome)r.Byte(), ReadItems(r)))
+        .Add<Taken>("qk", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); w.ByteArrays(m.Items); }, static r => new Taken(r.Long(), (WaitProtocol.Outcome)r.Byte(), r.ByteArrays()))
         .Add<Consumed>("qd", static (w, m) => w.Int(m.Count), static r => new Consumed(r.Int()))
-        .Add<Return>("qb", static (w, m) => { w.Int(m.Consumed); WriteItems(w, m.Items); }, static r => new Return(r.Int(), ReadItems(r)))
+        .Add<Return>("qb", static (w, m) => { w.Int(m.Consumed); w.ByteArrays(m.Items); }, static r => new Return(r.Int(), r.ByteArrays()))
         .Add<CountQuery>("qc", static (w, m) => w.Long(m.RequestId), static r => new CountQuery(r.Long()))
         .Add<CountReply>("qn", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); w.Int(m.MaxSize); w.Byte(m.Completed ? (byte)1 : (byte)0); }, static r => new CountReply(r.Long(), r.Int(), r.Int(), r.Byte() != 0))
         .Add<Complete>("qx", static (w, m) => w.Long(m.RequestId), static r => new Complete(r.Long()))
@@ -444,26 +444,6 @@ public sealed class QueueActor : PrimitiveActor
         }
 
         return whole;
-    }
-
-    private static void WriteItems(WireWriter w, byte[][] items)
-    {
-        w.Int(items.Length);
-        foreach (var item in items)
-        {
-            w.Bytes(item);
-        }
-    }
-
-    private static byte[][] ReadItems(WireReader r)
-    {
-        var items = new byte[r.Int()][];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = r.Bytes()!;
-        }
-
-        return items;
     }
 
     private readonly record struct TakeWaiter(int Max, bool Prefetch);

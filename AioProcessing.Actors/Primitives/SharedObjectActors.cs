@@ -65,7 +65,7 @@ public sealed class DictActor : PrimitiveActor
         .Add<Snapshot>("dn", static (w, m) => w.Long(m.RequestId), static r => new Snapshot(r.Long()))
         .Add<Clear>("dc", static (w, m) => w.Long(m.RequestId), static r => new Clear(r.Long()))
         .Add<Entry>("de", static (w, m) => { w.Long(m.RequestId); w.Bool(m.Applied); w.Bool(m.Found); w.Bytes(m.Value); w.Long(m.Version); }, static r => new Entry(r.Long(), r.Byte() != 0, r.Byte() != 0, r.Bytes()!, r.Long()))
-        .Add<Contents>("dt", static (w, m) => { w.Long(m.RequestId); ListActor.WriteItems(w, m.Keys); ListActor.WriteItems(w, m.Values); }, static r => new Contents(r.Long(), ListActor.ReadItems(r), ListActor.ReadItems(r)));
+        .Add<Contents>("dt", static (w, m) => { w.Long(m.RequestId); w.ByteArrays(m.Keys); w.ByteArrays(m.Values); }, static r => new Contents(r.Long(), r.ByteArrays(), r.ByteArrays()));
 
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
@@ -171,28 +171,8 @@ public sealed class ListActor : PrimitiveActor
     public sealed record Result(long RequestId, byte[][] Items, int Count) : IAioReply;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Op>("lo", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Index); WriteItems(w, m.Items); }, static r => new Op(r.Long(), (OpKind)r.Byte(), r.Int(), ReadItems(r)))
-        .Add<Result>("lz", static (w, m) => { w.Long(m.RequestId); WriteItems(w, m.Items); w.Int(m.Count); }, static r => new Result(r.Long(), ReadItems(r), r.Int()));
-
-    internal static void WriteItems(WireWriter w, byte[][] items)
-    {
-        w.Int(items.Length);
-        foreach (var item in items)
-        {
-            w.Bytes(item);
-        }
-    }
-
-    internal static byte[][] ReadItems(WireReader r)
-    {
-        var items = new byte[r.Int()][];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = r.Bytes()!;
-        }
-
-        return items;
-    }
+        .Add<Op>("lo", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Index); w.ByteArrays(m.Items); }, static r => new Op(r.Long(), (OpKind)r.Byte(), r.Int(), r.ByteArrays()))
+        .Add<Result>("lz", static (w, m) => { w.Long(m.RequestId); w.ByteArrays(m.Items); w.Int(m.Count); }, static r => new Result(r.Long(), r.ByteArrays(), r.Int()));
 
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)

@@ -49,6 +49,17 @@ public sealed class WireWriter
         _buffer.Write(value);
     }
 
+    /// <summary>Writes a count, then each byte array (items of a queue, keys of a dictionary).</summary>
+    public void ByteArrays(byte[][] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        Int(values.Length);
+        foreach (var value in values)
+        {
+            Bytes(value);
+        }
+    }
+
     /// <summary>Writes a length-prefixed UTF-8 string; null is written as length -1.</summary>
     public void String(string? value)
     {
@@ -105,6 +116,18 @@ public sealed class WireReader
     {
         var length = Int();
         return length < 0 ? null : Take(length).ToArray();
+    }
+
+    /// <summary>Reads what <see cref="WireWriter.ByteArrays"/> wrote.</summary>
+    public byte[][] ByteArrays()
+    {
+        var values = new byte[Int()][];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Bytes()!;
+        }
+
+        return values;
     }
 
     /// <summary>Reads a length-prefixed UTF-8 string, or null.</summary>

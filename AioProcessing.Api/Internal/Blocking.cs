@@ -20,6 +20,23 @@ internal static class Blocking
 
     public static void Wait(Func<Task> call) => Issue(call).GetAwaiter().GetResult();
 
+    /// <summary>The sync twin of an async enumeration: each step blocks as <see cref="Wait{T}"/> does.</summary>
+    public static IEnumerable<T> Enumerate<T>(IAsyncEnumerable<T> source, CancellationToken ct)
+    {
+        var items = source.GetAsyncEnumerator(ct);
+        try
+        {
+            while (Wait(() => items.MoveNextAsync().AsTask()))
+            {
+                yield return items.Current;
+            }
+        }
+        finally
+        {
+            Wait(() => items.DisposeAsync().AsTask());
+        }
+    }
+
     private static TTask Issue<TTask>(Func<TTask> call)
         where TTask : Task
     {

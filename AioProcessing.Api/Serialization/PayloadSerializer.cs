@@ -143,29 +143,7 @@ internal static class CallShape
     /// Runs a decoded call and awaits what it returns (a <see cref="Task"/> or <see cref="ValueTask"/>); the target's
     /// own exception comes out as itself, not wrapped in a <see cref="System.Reflection.TargetInvocationException"/>.
     /// </summary>
-    public static async Task InvokeAsync(Delegate target, object?[] args)
-    {
-        object? result;
-        try
-        {
-            result = target.DynamicInvoke(args);
-        }
-        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
-            throw;
-        }
-
-        switch (result)
-        {
-            case Task task:
-                await task.ConfigureAwait(false);
-                break;
-            case ValueTask valueTask:
-                await valueTask.ConfigureAwait(false);
-                break;
-        }
-    }
+    public static Task InvokeAsync(Delegate target, object?[] args) => InvokeForResultAsync(target, args);
 
     /// <summary>Runs a decoded call and returns its result with the type to encode it as (a task's result type; object for none).</summary>
     public static async Task<(object? Value, Type Type)> InvokeForResultAsync(Delegate target, object?[] args)

@@ -419,12 +419,18 @@ internal static class Targets
         Thread.Sleep(TimeSpan.FromMinutes(2));
     }
 
-    public static void DictLoop(AioDict<string, int> dict, int n, int repeats, AioQueue<double> figure)
+    public static void DictLoop(AioDict<string, int> dict, int n, int repeats, AioQueue<double> figure) =>
+        TimedLoop(i => { dict["k"] = i; _ = dict["k"]; }, n, repeats, figure);
+
+    public static void LockLoop(AioLock lck, int n, int repeats, AioQueue<double> figure) =>
+        TimedLoop(_ => { lck.Acquire(); lck.Release(); }, n, repeats, figure);
+
+    // 200 warm-up steps, then the median over repeats of n steps, in µs per step, put to figure.
+    private static void TimedLoop(Action<int> step, int n, int repeats, AioQueue<double> figure)
     {
         for (var i = 0; i < 200; i++)
         {
-            dict["k"] = i;
-            _ = dict["k"];
+            step(i);
         }
 
         var batches = new List<double>();
@@ -433,33 +439,7 @@ internal static class Targets
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < n; i++)
             {
-                dict["k"] = i;
-                _ = dict["k"];
-            }
-
-            batches.Add(sw.Elapsed.TotalMicroseconds / n);
-        }
-
-        batches.Sort();
-        figure.Put(batches[batches.Count / 2]);
-    }
-
-    public static void LockLoop(AioLock lck, int n, int repeats, AioQueue<double> figure)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            lck.Acquire();
-            lck.Release();
-        }
-
-        var batches = new List<double>();
-        for (var r = 0; r < repeats; r++)
-        {
-            var sw = Stopwatch.StartNew();
-            for (var i = 0; i < n; i++)
-            {
-                lck.Acquire();
-                lck.Release();
+                step(i);
             }
 
             batches.Add(sw.Elapsed.TotalMicroseconds / n);
