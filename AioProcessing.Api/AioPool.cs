@@ -12,7 +12,7 @@ namespace AioProcessing;
 public readonly record struct PoolProgress(int Done, int? Total);
 
 /// <summary>
-/// A pool of worker processes, as Python's <c>multiprocessing.Pool</c>: <see cref="Apply{TResult}"/>,
+/// A pool of worker processes, as Python's <c>multiprocessing.Pool</c>: <see cref="Apply{TResult}(Delegate, object?[])"/>,
 /// <see cref="Map{TArg, TResult}"/>, <see cref="StarMap{T1, T2, TResult}"/>, <see cref="Imap{TArg, TResult}"/> and
 /// <see cref="ImapUnordered{TArg, TResult}"/>, each with an async twin. Work is split into chunks that idle workers
 /// pull from a scheduler in the coordinator (never assigned in advance). A worker killed mid-chunk is replaced and
@@ -98,7 +98,13 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// <exception cref="WorkerLostException">Its worker died more often than the retries allow.</exception>
     public TResult Apply<TResult>(Delegate func, params object?[] args) => Blocking.Wait(() => ApplyAsync<TResult>(func, args));
 
-    /// <inheritdoc cref="Apply{TResult}"/>
+    /// <inheritdoc cref="Apply{TResult}(Delegate, object?[])"/>
+    /// <param name="func">A static method or a lambda.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <param name="ct">Withdraws the task if it has not started, and throws <see cref="OperationCanceledException"/>.</param>
+    public TResult Apply<TResult>(Delegate func, object?[] args, CancellationToken ct) => Blocking.Wait(() => ApplyAsync<TResult>(func, args, ct));
+
+    /// <inheritdoc cref="Apply{TResult}(Delegate, object?[])"/>
     /// <param name="func">A static method or a lambda.</param>
     /// <param name="args">Its arguments.</param>
     /// <param name="ct">Withdraws the task if it has not started, and throws <see cref="OperationCanceledException"/>.</param>

@@ -438,7 +438,8 @@ internal sealed class QueueChannel
         try
         {
             // Completed on the delivering thread: the next batch goes out from there, without a pool thread.
-            answer = _context.Inbox.Expect(id, long.MaxValue, completeInline: true);
+            // The queue answers an unbounded put at once; no answer within aio.ask.grace means it is unreachable.
+            answer = _context.Inbox.Expect(id, Environment.TickCount64 + (long)_context.Settings.AskGrace.TotalMilliseconds, completeInline: true);
         }
         catch (Exception ex) when (ex is ObjectDisposedException)
         {

@@ -25,6 +25,17 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Cancelling_withdraws_a_task_that_has_not_started_and_the_pool_goes_on()
+    {
+        await using var pool = new AioPool(1, context: _context);
+        var busy = pool.ApplyAsync<int>(SleepReturn, [1500]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Run(() => pool.Apply<int>(SleepReturn, [0], cts.Token)));
+        Assert.Equal(1500, await busy.WaitAsync(Bounds.Remote));
+        Assert.Equal(2, await pool.ApplyAsync<int>(ReturnTwo, []).WaitAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_worker_killed_mid_task_is_replaced_and_its_task_runs_again_elsewhere()
     {
         await using var pool = new AioPool(2, context: _context);
