@@ -36,5 +36,7 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
             && (text.StartsWith("Association with remote system", StringComparison.Ordinal)
                 || text.Contains("Disassociated", StringComparison.Ordinal)
                 || text.Contains("is reported as quarantined", StringComparison.Ordinal)
-                || text.StartsWith("Detected unreachable", StringComparison.Ordinal)));
+                || text.StartsWith("Detected unreachable", StringComparison.Ordinal)
+                // A probe of a joined node whose connection dropped finds nobody there: the coordinator says so itself.
+                || text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)));
 }
