@@ -32,18 +32,21 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     private int _state; // 0 running, 1 closed, 2 terminated
 
     /// <summary>Starts a pool of <paramref name="processes"/> worker processes (default: one per processor).</summary>
-    /// <param name="processes">The number of workers, at least 1.</param>
+    /// <param name="processes">
+    /// The number of workers, at least 1; or 0 for a named pool served only by nodes that join it
+    /// (<see cref="ServeAsync(AioContext, string, int, CancellationToken)"/>, the node program's <c>join</c> command).
+    /// </param>
     /// <param name="initializer">Runs once in each worker before its first task (with <paramref name="initargs"/>).</param>
     /// <param name="initargs">The initializer's arguments.</param>
     /// <param name="maxTasksPerChild">A worker that has run this many tasks (not chunks) exits and is replaced; null: never.</param>
     /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
-    /// <param name="name">A name that lets other programs joined to the coordinator serve this pool (<see cref="ServeAsync"/>).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="processes"/> or <paramref name="maxTasksPerChild"/> is less than 1.</exception>
+    /// <param name="name">A name that lets other programs joined to the coordinator serve this pool (<see cref="ServeAsync(AioContext, string, int, CancellationToken)"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="processes"/> is less than 1 (0 for a named pool), or <paramref name="maxTasksPerChild"/> is less than 1.</exception>
     /// <exception cref="ArgumentException">The initializer or its arguments cannot be sent to another process.</exception>
     public AioPool(int? processes = null, Delegate? initializer = null, object?[]? initargs = null, int? maxTasksPerChild = null, AioContext? context = null, string? name = null)
     {
         var count = processes ?? Environment.ProcessorCount;
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(processes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, name is null ? 1 : 0, nameof(processes));
         if (maxTasksPerChild is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxTasksPerChild));
@@ -77,9 +80,19 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// <param name="name">The pool's name.</param>
     /// <param name="ct">Stops serving after the chunk at hand.</param>
     /// <exception cref="ArgumentException">No pool has that name.</exception>
-    public static async Task ServeAsync(AioContext context, string name, CancellationToken ct = default)
+    public static Task ServeAsync(AioContext context, string name, CancellationToken ct = default) => ServeAsync(context, name, 1, ct);
+
+    /// <summary>As <see cref="ServeAsync(AioContext, string, CancellationToken)"/>, running up to <paramref name="slots"/> tasks at once.</summary>
+    /// <param name="context">This process's context, joined to the pool's coordinator.</param>
+    /// <param name="name">The pool's name.</param>
+    /// <param name="slots">How many tasks this process runs at once, at least 1.</param>
+    /// <param name="ct">Stops serving after the chunks at hand.</param>
+    /// <exception cref="ArgumentException">No pool has that name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slots"/> is less than 1.</exception>
+    public static async Task ServeAsync(AioContext context, string name, int slots, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         IActorRef scheduler;
         try
         {
@@ -90,7 +103,8 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
             throw new ArgumentException($"There is no pool named '{name}'.", nameof(name), ex);
         }
 
-        await PoolWorker.RunAsync(context, scheduler, 0, ct).ConfigureAwait(false);
+        // Each slot is a worker loop of its own, on the thread pool: CPU-bound tasks run side by side.
+        await Task.WhenAll(Enumerable.Range(0, slots).Select(_ => Task.Run(() => PoolWorker.RunAsync(context, scheduler, 0, ct), CancellationToken.None))).ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="func"/> with <paramref name="args"/> in a worker and returns its result (Python's <c>apply</c>).</summary>
@@ -278,7 +292,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
     private int DefaultChunksize(int count)
     {
-        var (size, extra) = Math.DivRem(count, Processes * 4);
+        var (size, extra) = Math.DivRem(count, Math.Max(Processes, 1) * 4);
         return Math.Max(1, extra > 0 ? size + 1 : size);
     }
 
@@ -290,7 +304,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var inFlight = new LinkedList<Task<TResult[]>>();
-        var window = Processes * 2;
+        var window = Math.Max(Processes, 1) * 2;
         using var input = items.Chunk(chunksize).GetEnumerator();
         var index = 0;
         try

@@ -27,7 +27,8 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _warmExpected = [];
     private readonly Dictionary<string, NodeProtocol.RegisterWorker> _idle = [];
     private readonly Dictionary<IActorRef, string> _workers = [];
-    private readonly HashSet<IActorRef> _joined = [];
+    private readonly Dictionary<IActorRef, int> _pids = [];
+    private readonly Dictionary<IActorRef, int> _joined = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Creates the manager; nodes must present <paramref name="secret"/> to register.</summary>
@@ -44,14 +45,16 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         });
         Receive<NodeProtocol.RegisterWorker>(OnRegister);
         Receive<NodeProtocol.Join>(OnJoin);
+        Receive<NodeProtocol.StatusQuery>(OnStatus);
         Receive<Terminated>(m =>
         {
             if (_workers.Remove(m.ActorRef, out var nodeId))
             {
+                _pids.Remove(m.ActorRef);
                 _idle.Remove(nodeId);
                 Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.ActorRef.Path.Address));
             }
-            else if (_joined.Contains(m.ActorRef))
+            else if (_joined.ContainsKey(m.ActorRef))
             {
                 Evict(m.ActorRef, "DeathWatch declared it dead");
             }
@@ -59,7 +62,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         Receive<ActorIdentity>(m =>
         {
             // An undeliverable probe comes back unanswered from dead letters: the node cannot be reached.
-            if ((m.Subject is null || m.Subject.IsNobody()) && m.MessageId is IActorRef member && _joined.Contains(member))
+            if ((m.Subject is null || m.Subject.IsNobody()) && m.MessageId is IActorRef member && _joined.ContainsKey(member))
             {
                 Evict(member, "its connection dropped and it cannot be reached");
             }
@@ -70,7 +73,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         });
         Receive<ProbeExpired>(m =>
         {
-            if (_joined.Contains(m.Member))
+            if (_joined.ContainsKey(m.Member))
             {
                 Evict(m.Member, $"its connection dropped and it did not answer within {ProbeTimeout.TotalSeconds:0.#} s");
             }
@@ -84,7 +87,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
                 Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.RemoteAddress));
             }
 
-            foreach (var member in _joined.Where(j => j.Path.Address == m.RemoteAddress))
+            foreach (var member in _joined.Keys.Where(j => j.Path.Address == m.RemoteAddress))
             {
                 member.Tell(new Identify(member), Self);
                 Timers.StartSingleTimer(member, new ProbeExpired(member), ProbeTimeout);
@@ -137,7 +140,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
             return;
         }
 
-        _joined.Add(m.Member);
+        _joined[m.Member] = m.Pid;
         Context.Watch(m.Member);
         WaitProtocol.Acknowledge(Sender, m.RequestId);
     }
@@ -165,9 +168,31 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         }
     }
 
+    private void OnStatus(NodeProtocol.StatusQuery m)
+    {
+        var from = Sender.Path.Address;
+        if (!from.HasLocalScope && !_joined.Keys.Any(j => j.Path.Address == from) && !_workers.Keys.Any(w => w.Path.Address == from))
+        {
+            _log.Warning("Refused a status query from {0}: it has not joined.", from);
+            WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Invalid, "status is only given to processes that joined with the coordinator's secret", Context);
+            return;
+        }
+
+        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        NodeProtocol.NodeInfo[] nodes =
+        [
+            new(self, Environment.ProcessId, "coordinator"),
+            .. _workers.Select(w => new NodeProtocol.NodeInfo(w.Key.Path.Address.ToString(), _pids.GetValueOrDefault(w.Key), _idle.ContainsKey(w.Value) ? "warm" : "spawned")),
+            .. _joined.Select(j => new NodeProtocol.NodeInfo(j.Key.Path.Address.ToString(), j.Value, "joined")),
+        ];
+        // The host knows the primitives; it answers the querier with both.
+        Context.ActorSelection(PrimitiveHost.Path).Tell(new PrimitiveHost.Census(m.RequestId, nodes), Sender);
+    }
+
     private void Admit(NodeProtocol.RegisterWorker m)
     {
         _workers[m.Worker] = m.NodeId;
+        _pids[m.Worker] = m.Pid;
         Context.Watch(m.Worker);
     }
 

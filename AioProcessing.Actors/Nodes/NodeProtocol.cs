@@ -60,6 +60,19 @@ public static class NodeProtocol
     /// </summary>
     public sealed record Evicted(string Reason) : IAioMessage;
 
+    /// <summary>
+    /// Ask for the coordinator's state (the node program's <c>status</c> command). Answered, only to a process that
+    /// joined or was spawned (or the coordinator's own), by <see cref="Primitives.PrimitiveHost.Status"/>; anyone else
+    /// gets <see cref="Primitives.WaitProtocol.Failed"/>.
+    /// </summary>
+    public sealed record StatusQuery(long RequestId) : IAioRequest;
+
+    /// <summary>One process of the coordinator's membership.</summary>
+    /// <param name="Address">Its node's address.</param>
+    /// <param name="Pid">Its OS process id.</param>
+    /// <param name="Role"><c>coordinator</c>, <c>spawned</c>, <c>warm</c> (spawned, idle) or <c>joined</c>.</param>
+    public sealed record NodeInfo(string Address, int Pid, string Role);
+
     /// <summary>An exception raised in another process, as text: its type's full name, message and stack trace.</summary>
     public sealed record RemoteError(string Type, string Message, string StackTrace);
 
@@ -73,7 +86,30 @@ public static class NodeProtocol
         .Add<WorkerUp>("nu", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.Actor(m.Worker); }, static r => new WorkerUp(r.String()!, r.Int(), r.Actor()))
         .Add<TargetExited>("nx", WriteExited, ReadExited)
         .Add<Evicted>("nE", static (w, m) => w.String(m.Reason), static r => new Evicted(r.String()!))
+        .Add<StatusQuery>("nS", static (w, m) => w.Long(m.RequestId), static r => new StatusQuery(r.Long()))
         .Add<Join>("nJ", static (w, m) => { w.Long(m.RequestId); w.Int(m.Pid); w.String(m.Secret); w.Actor(m.Member); }, static r => new Join(r.Long(), r.Int(), r.String()!, r.Actor()));
+
+    internal static void WriteNodes(WireWriter w, NodeInfo[] nodes)
+    {
+        w.Int(nodes.Length);
+        foreach (var node in nodes)
+        {
+            w.String(node.Address);
+            w.Int(node.Pid);
+            w.String(node.Role);
+        }
+    }
+
+    internal static NodeInfo[] ReadNodes(WireReader r)
+    {
+        var nodes = new NodeInfo[r.Int()];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i] = new NodeInfo(r.String()!, r.Int(), r.String()!);
+        }
+
+        return nodes;
+    }
 
     private static void WriteRun(WireWriter w, RunTarget m)
     {

@@ -28,6 +28,7 @@ public sealed class PoolActor : PrimitiveActor
         _idle = NewWaitQueue<int>();
         Receive<Submit>(OnSubmit);
         Receive<Pull>(OnPull);
+        Receive<Load>(m => Sender.Tell(new LoadReply(m.RequestId, _pending.Sum(c => c.Tasks), _running.Values.Sum(r => r.Chunk.Tasks), _idle.Count, _closing)));
         Receive<Close>(m =>
         {
             _closing = true;
@@ -71,6 +72,12 @@ public sealed class PoolActor : PrimitiveActor
         /// <summary>The pool was terminated first.</summary>
         Terminated = 4,
     }
+
+    /// <summary>Ask how loaded the pool is. Answered by <see cref="LoadReply"/>.</summary>
+    public sealed record Load(long RequestId) : IAioRequest;
+
+    /// <summary>Tasks waiting for a worker, tasks running, workers waiting for work, and whether the pool is closing.</summary>
+    public sealed record LoadReply(long RequestId, int PendingTasks, int RunningTasks, int IdleWorkers, bool Closing) : IAioReply;
 
     /// <summary>Queue a chunk of <paramref name="Tasks"/> tasks, encoded as one call. Answered by <see cref="ChunkDone"/>.</summary>
     public sealed record Submit(long RequestId, int Tasks, byte[] Call) : IAioRequest;
@@ -148,6 +155,8 @@ public sealed class PoolActor : PrimitiveActor
 
             return new Work(id, items);
         })
+        .Add<Load>("ol", static (w, m) => w.Long(m.RequestId), static r => new Load(r.Long()))
+        .Add<LoadReply>("oL", static (w, m) => { w.Long(m.RequestId); w.Int(m.PendingTasks); w.Int(m.RunningTasks); w.Int(m.IdleWorkers); w.Bool(m.Closing); }, static r => new LoadReply(r.Long(), r.Int(), r.Int(), r.Int(), r.Byte() != 0))
         .Add<Close>("oc", static (w, m) => w.Long(m.RequestId), static r => new Close(r.Long()))
         .Add<Terminate>("ot", static (w, m) => w.Long(m.RequestId), static r => new Terminate(r.Long()));
 

@@ -11,6 +11,7 @@ namespace AioProcessing.Actors.Primitives;
 public sealed class PrimitiveHost : ReceiveActor
 {
     private readonly Dictionary<string, (Kind Kind, IActorRef Actor)> _named = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, (Kind Kind, string? Name)> _kinds = [];
 
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-primitives";
@@ -19,7 +20,18 @@ public sealed class PrimitiveHost : ReceiveActor
     public const string Path = "/user/" + Name;
 
     /// <summary>Creates the host.</summary>
-    public PrimitiveHost() => Receive<Create>(OnCreate);
+    public PrimitiveHost()
+    {
+        Receive<Create>(OnCreate);
+        Receive<Census>(m =>
+        {
+            var live = Context.GetChildren().ToHashSet();
+            var entries = _kinds.Where(k => live.Contains(k.Key))
+                .Select(k => new PrimitiveInfo(k.Value.Kind, k.Value.Name, k.Key))
+                .ToArray();
+            Sender.Tell(new Status(m.RequestId, m.Nodes, entries));
+        });
+    }
 
     /// <summary>The primitives the coordinator hosts.</summary>
     public enum Kind : byte
@@ -114,6 +126,15 @@ public sealed class PrimitiveHost : ReceiveActor
     /// <summary>The primitive's actor; <paramref name="IsNew"/> is false when a named one was found.</summary>
     public sealed record Created(long RequestId, IActorRef Actor, bool IsNew = true) : IAioReply;
 
+    /// <summary>From the <see cref="Nodes.NodeManager"/>, which vetted the querier: answer it <see cref="Status"/> with these nodes.</summary>
+    public sealed record Census(long RequestId, Nodes.NodeProtocol.NodeInfo[] Nodes) : IAioMessage;
+
+    /// <summary>One primitive the coordinator hosts: its kind, its name (null when anonymous) and its actor.</summary>
+    public sealed record PrimitiveInfo(Kind Kind, string? Name, IActorRef Actor);
+
+    /// <summary>The answer to <see cref="Nodes.NodeProtocol.StatusQuery"/>: the processes and the primitives of the coordinator.</summary>
+    public sealed record Status(long RequestId, Nodes.NodeProtocol.NodeInfo[] Nodes, PrimitiveInfo[] Primitives) : IAioReply;
+
     private void OnCreate(Create m)
     {
         if (m.Name is { } name && _named.TryGetValue(name, out var existing))
@@ -146,10 +167,40 @@ public sealed class PrimitiveHost : ReceiveActor
             _named[m.Name] = (m.Kind, actor);
         }
 
+        _kinds[actor] = (m.Kind, m.Name);
+
         Sender.Tell(new Created(m.RequestId, actor));
     }
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0))
+        .Add<Census>("pn", static (w, m) => { w.Long(m.RequestId); Nodes.NodeProtocol.WriteNodes(w, m.Nodes); }, static r => new Census(r.Long(), Nodes.NodeProtocol.ReadNodes(r)))
+        .Add<Status>("ps", WriteStatus, ReadStatus)
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); w.Bool(m.IsNew); }, static r => new Created(r.Long(), r.Actor(), r.Byte() != 0));
+
+    private static void WriteStatus(WireWriter w, Status m)
+    {
+        w.Long(m.RequestId);
+        Nodes.NodeProtocol.WriteNodes(w, m.Nodes);
+        w.Int(m.Primitives.Length);
+        foreach (var p in m.Primitives)
+        {
+            w.Byte((byte)p.Kind);
+            w.String(p.Name);
+            w.Actor(p.Actor);
+        }
+    }
+
+    private static Status ReadStatus(WireReader r)
+    {
+        var id = r.Long();
+        var nodes = Nodes.NodeProtocol.ReadNodes(r);
+        var primitives = new PrimitiveInfo[r.Int()];
+        for (var i = 0; i < primitives.Length; i++)
+        {
+            primitives[i] = new PrimitiveInfo((Kind)r.Byte(), r.String(), r.Actor());
+        }
+
+        return new Status(id, nodes, primitives);
+    }
 }

@@ -1,9 +1,9 @@
 namespace AioProcessing.Internal;
 
 /// <summary>
-/// What <c>AioProcessing.Node.dll join-pool</c> runs: join the coordinator, say so on standard output, and serve the
-/// pool until it closes or the program is stopped. Found by name by the node program, which cannot reference this
-/// assembly.
+/// What the node program's <c>join</c> command runs: join the coordinator, say so on its output, and serve the pool
+/// with some task slots until the pool closes or the program is stopped. Found by name by the node program, which
+/// cannot reference this assembly.
 /// </summary>
 public static class PoolNode
 {
@@ -11,15 +11,20 @@ public static class PoolNode
     /// <param name="coordinator">The coordinator's address.</param>
     /// <param name="secret">The coordinator's secret.</param>
     /// <param name="pool">The pool's name.</param>
-    /// <param name="ct">Stops serving after the chunk at hand.</param>
-    public static async Task<int> ServeAsync(string coordinator, string secret, string pool, CancellationToken ct)
+    /// <param name="slots">How many tasks run at once.</param>
+    /// <param name="output">Where the node says it serves (<c>SERVING name slots</c>).</param>
+    /// <param name="ct">Stops serving after the chunks at hand.</param>
+    public static async Task<int> ServeAsync(string coordinator, string secret, string pool, int slots, TextWriter output, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(output);
         await using var context = await AioContext.ConnectAsync(coordinator, secret, ct: ct).ConfigureAwait(false);
-        Console.WriteLine($"SERVING {pool}");
+        var serving = AioPool.ServeAsync(context, pool, slots, ct);
+        await output.WriteLineAsync($"SERVING {pool} {slots}").ConfigureAwait(false);
+        await output.FlushAsync(ct).ConfigureAwait(false);
         try
         {
             // Waiting for work is not cancellable at the scheduler; stopping leaves that wait to the context's disposal.
-            await AioPool.ServeAsync(context, pool, ct).WaitAsync(ct).ConfigureAwait(false);
+            await serving.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -130,38 +130,6 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
         Assert.True(pids.Distinct().Count() >= 2, "only one process served the pool");
     }
 
-    [Fact(Timeout = Bounds.Spec)]
-    public async Task A_node_started_by_hand_with_the_node_programs_command_line_serves_a_named_pool()
-    {
-        await using var pool = new AioPool(1, context: _context, name: "node-cli");
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "AioProcessing.Node.dll"), "join-pool", "--coordinator", _context.Address, "--pool", "node-cli", "--probe", AppContext.BaseDirectory })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["AIO_SECRET"] = _context.Secret;
-        using var node = Process.Start(start)!;
-        try
-        {
-            using var cts = new CancellationTokenSource(Bounds.Remote);
-            Assert.Equal("SERVING node-cli", await node.StandardOutput.ReadLineAsync(cts.Token));
-            var pids = await pool.MapAsync(PidAfter, Enumerable.Repeat(300, 12), chunksize: 1);
-            Assert.Contains(node.Id, pids);
-        }
-        finally
-        {
-            node.Kill(entireProcessTree: true);
-            await node.WaitForExitAsync();
-        }
-    }
-
-    private static int PidAfter(int ms)
-    {
-        Thread.Sleep(ms);
-        return Environment.ProcessId;
-    }
-
     private static int FailOn(int x, int bad) => x == bad ? throw new ArgumentException($"bad item {x}") : x;
 
     private static int ReportPidThenSleep(AioQueue<int> pids, int ms)
