@@ -127,23 +127,100 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     public static async Task<AioContext> StartAsync(AioContextOptions? options = null, CancellationToken ct = default)
     {
         options ??= new AioContextOptions();
-        var secret = options.Secret ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(options)), secret, ct)
+        var secret = options.Secret ?? NewSecret();
+        var hocon = options.EffectiveHocon();
+        var config = ParseHocon(hocon);
+        // Nothing reaches the console unasked: without a logger factory the coordinator is silent unless the HOCON says otherwise.
+        if (options.LoggerFactory is null)
+        {
+            config = (config ?? Akka.Configuration.Config.Empty).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF"));
+        }
+
+        var node = await AioNode.StartCoordinatorAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, config, options.LoggerFactory), secret, ct)
             .ConfigureAwait(false);
-        var context = new AioContext(node.System, node.Address, secret, options.Hocon, ProbeDirectoriesOf(), node, Membership.Coordinator);
-        var warm = options.WarmNodes ?? context.Settings.WarmNodes;
-        if (warm < 0)
+        var context = new AioContext(node.System, node.Address, secret, hocon, ProbeDirectoriesOf(), node, Membership.Coordinator);
+        await context.StartWarmNodesAsync(options.WarmNodes).ConfigureAwait(false);
+        return context;
+    }
+
+    /// <summary>
+    /// The context of the coordinator that <c>WithAioProcessing</c> added to <paramref name="system"/> (an
+    /// Akka.Hosting application's own actor system). The first call, from anywhere, starts the coordinator's actors.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="system"/> was not configured with <c>WithAioProcessing</c>, or has no remoting.</exception>
+    public static AioContext Of(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        if (!AttachedContextProvider.IsConfigured(system))
+        {
+            throw new InvalidOperationException($"The actor system '{system.Name}' has no AioProcessing coordinator: add .WithAioProcessing() to its Akka.Hosting configuration.");
+        }
+
+        return system.WithExtension<AttachedContext, AttachedContextProvider>().Context;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="options"/> for the actor system that will be configured with the returned HOCON, whose
+    /// context <see cref="Of"/> then creates: the options (and the secret in them) never enter the configuration.
+    /// </summary>
+    internal static string ReserveAttachment(AioContextOptions options)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        AttachedContextProvider.Pending[token] = options;
+        return $"aio.coordinator.attachment = \"{token}\"";
+    }
+
+    /// <summary>
+    /// Makes <paramref name="system"/> (with remoting) a coordinator: starts its actors, and returns its context,
+    /// stopped when the system shuts down and the process's default when it has none yet.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The system has no remoting, so no worker could join it.</exception>
+    private static AioContext AttachCoordinator(ActorSystem system, AioContextOptions options)
+    {
+        var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        if (address.Host is null || address.Port is null)
+        {
+            throw new InvalidOperationException($"AioProcessing needs Akka.Remote in the actor system '{system.Name}' so that worker processes can join it: add .WithRemoting(...) before .WithAioProcessing().");
+        }
+
+        var secret = options.Secret ?? NewSecret();
+        AioNode.StartCoordinatorActors(system, Akka.Hosting.ActorRegistry.For(system), secret);
+        var context = new AioContext(system, address, secret, options.EffectiveHocon(), ProbeDirectoriesOf(), ownedNode: null, Membership.Coordinator);
+        context.BecomeDefaultIfNone();
+        Blocking.Wait(() => context.StartWarmNodesAsync(options.WarmNodes));
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "aio-context", async () =>
         {
             await context.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentOutOfRangeException(nameof(options), warm, "WarmNodes (aio.node.warm-nodes) must be zero or more.");
+            return Akka.Done.Instance;
+        });
+        return context;
+    }
+
+    /// <summary>Makes this context the process's <see cref="Default"/> unless it has one.</summary>
+    internal void BecomeDefaultIfNone()
+    {
+        lock (DefaultLock)
+        {
+            s_default ??= this;
+        }
+    }
+
+    /// <summary>A new random secret: 32 bytes, as hex.</summary>
+    internal static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    private async Task StartWarmNodesAsync(int? requested)
+    {
+        var warm = requested ?? Settings.WarmNodes;
+        if (warm < 0)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentOutOfRangeException(nameof(requested), warm, "WarmNodes (aio.node.warm-nodes) must be zero or more.");
         }
 
         if (warm > 0)
         {
-            context._warmNodes = new WarmNodes(context, warm);
+            _warmNodes = new WarmNodes(this, warm);
         }
-
-        return context;
     }
 
     /// <summary>
@@ -180,8 +257,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         }
 
         options ??= new AioContextOptions();
-        var node = await AioNode.StartAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(options)), ct: ct).ConfigureAwait(false);
-        var context = new AioContext(node.System, coordinator, secret, options.Hocon, ProbeDirectoriesOf(), node, Membership.Joined);
+        var hocon = options.EffectiveHocon();
+        var node = await AioNode.StartAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(hocon), options.LoggerFactory), ct: ct).ConfigureAwait(false);
+        var context = new AioContext(node.System, coordinator, secret, hocon, ProbeDirectoriesOf(), node, Membership.Joined);
         try
         {
             var join = new Actors.Nodes.NodeProtocol.Join(Requests.NextId(), Environment.ProcessId, secret, context.Member!);
@@ -259,23 +337,42 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     {
         var bootstrap = environment.Bootstrap;
         var context = new AioContext(environment.System, environment.Coordinator, bootstrap.Secret, bootstrap.Config, bootstrap.ProbeDirectories, ownedNode: null, Membership.SpawnedWorker);
-        lock (DefaultLock)
-        {
-            s_default ??= context;
-        }
+        context.BecomeDefaultIfNone();
 
         return context;
     }
 
-    private static Config? ParseHocon(AioContextOptions options)
+    private static Config? ParseHocon(string? hocon)
     {
         try
         {
-            return options.Hocon is null ? null : ConfigurationFactory.ParseString(options.Hocon);
+            return hocon is null ? null : ConfigurationFactory.ParseString(hocon);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new ArgumentException("AioContextOptions.Hocon does not parse: " + ex.Message, nameof(options), ex);
+            throw new ArgumentException("AioContextOptions.Hocon (or HoconFiles) does not parse: " + ex.Message, "options", ex);
+        }
+    }
+
+    /// <summary>Holds the context attached to an application's own actor system (<see cref="Of"/>).</summary>
+    private sealed class AttachedContext(AioContext context) : IExtension
+    {
+        public AioContext Context { get; } = context;
+    }
+
+    private sealed class AttachedContextProvider : ExtensionIdProvider<AttachedContext>
+    {
+        private const string Key = "aio.coordinator.attachment";
+
+        public static readonly ConcurrentDictionary<string, AioContextOptions> Pending = new(StringComparer.Ordinal);
+
+        public static bool IsConfigured(ActorSystem system) => system.Settings.Config.HasPath(Key);
+
+        public override AttachedContext CreateExtension(ExtendedActorSystem system)
+        {
+            var token = system.Settings.Config.GetString(Key);
+            var options = Pending.TryGetValue(token, out var reserved) ? reserved : new AioContextOptions();
+            return new AttachedContext(AttachCoordinator(system, options));
         }
     }
 

@@ -27,4 +27,47 @@ public sealed class AioContextOptions
 
     /// <summary>HOCON layered over the defaults of <c>hocon/aio-node.conf</c>, for the coordinator and every node it spawns.</summary>
     public string? Hocon { get; set; }
+
+    /// <summary>
+    /// HOCON files layered under <see cref="Hocon"/> and over the defaults, for the coordinator and every node it
+    /// spawns; a later file overrides an earlier one. Read when the context starts.
+    /// </summary>
+    public IList<string> HoconFiles { get; } = [];
+
+    /// <summary>
+    /// Where the coordinator's logs (Akka's and the library's) go. Null (the default) writes nothing: set it, or
+    /// <c>akka.loglevel</c> in <see cref="Hocon"/> for standard error. <c>AddAioProcessing</c> sets the host's.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The HOCON text every node of the context is configured with: the files, then <see cref="Hocon"/>.</summary>
+    /// <exception cref="ArgumentException">A file cannot be read.</exception>
+    internal string? EffectiveHocon()
+    {
+        if (HoconFiles.Count == 0)
+        {
+            return Hocon;
+        }
+
+        var parts = new List<string>();
+        foreach (var file in HoconFiles)
+        {
+            try
+            {
+                parts.Add(File.ReadAllText(file));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"AioContextOptions.HoconFiles: cannot read '{file}': {ex.Message}", nameof(HoconFiles), ex);
+            }
+        }
+
+        if (Hocon is not null)
+        {
+            parts.Add(Hocon);
+        }
+
+        // In HOCON text a later value of a key replaces an earlier one, so concatenation is layering.
+        return string.Join(Environment.NewLine, parts);
+    }
 }

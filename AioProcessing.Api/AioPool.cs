@@ -68,6 +68,38 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The pool's scheduler actor in the coordinator. Actor code submits a task without blocking a thread by telling
+    /// it <c>new PoolActor.Submit(requestId, 1, pool.EncodeApply(func, args))</c>; the answer is a
+    /// <c>PoolActor.ChunkDone</c>, read with <see cref="DecodeApply{TResult}"/> (docs/actor-protocol.md).
+    /// </summary>
+    public IActorRef Actor => _scheduler;
+
+    /// <summary>Encodes one call of <paramref name="func"/> for a <c>PoolActor.Submit</c> of one task told by actor code.</summary>
+    /// <param name="func">A static method or a lambda.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <returns>The encoded call.</returns>
+    /// <exception cref="ArgumentException">The function or an argument cannot be sent to another process.</exception>
+    public byte[] EncodeApply(Delegate func, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(func);
+        return _context.Payloads.SerializeCall(func, args ?? [null], CallShape.Parameters(func), "The task");
+    }
+
+    /// <summary>The result of a task submitted with <see cref="EncodeApply"/>, from the pool's <c>PoolActor.ChunkDone</c> answer.</summary>
+    /// <typeparam name="TResult">The function's return type.</typeparam>
+    /// <param name="done">The answer.</param>
+    /// <returns>The function's result.</returns>
+    /// <exception cref="RemoteException">The function threw.</exception>
+    /// <exception cref="WorkerLostException">Its worker died more often than the retries allow.</exception>
+    /// <exception cref="OperationCanceledException">The task was withdrawn (<c>WaitProtocol.Cancel</c>).</exception>
+    /// <exception cref="InvalidOperationException">The pool was terminated first.</exception>
+    public TResult DecodeApply<TResult>(PoolActor.ChunkDone done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        return _context.Payloads.Deserialize<TResult>(ResultOf(done, "The task", default));
+    }
+
     /// <summary>The number of worker processes the pool keeps running.</summary>
     public int Processes { get; }
 
@@ -125,8 +157,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     public async Task<TResult> ApplyAsync<TResult>(Delegate func, object?[] args, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(func);
-        var call = _context.Payloads.SerializeCall(func, args ?? [null], CallShape.Parameters(func), "The task");
-        var bytes = await RunChunkAsync(call, 1, $"Apply({func.Method.Name})", ct).ConfigureAwait(false);
+        var bytes = await RunChunkAsync(EncodeApply(func, args), 1, $"Apply({func.Method.Name})", ct).ConfigureAwait(false);
         return _context.Payloads.Deserialize<TResult>(bytes);
     }
 
@@ -350,7 +381,11 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         }
 
         var done = await Requests.AskAsync<PoolActor.ChunkDone>(_context, _scheduler, new PoolActor.Submit(Requests.NextId(), tasks, call), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
-        return done.Status switch
+        return ResultOf(done, label, ct);
+    }
+
+    private byte[] ResultOf(PoolActor.ChunkDone done, string label, CancellationToken ct) =>
+        done.Status switch
         {
             PoolActor.ChunkStatus.Ok => done.Result,
             PoolActor.ChunkStatus.Error => throw new RemoteException(done.ErrorType, done.ErrorMessage, done.ErrorStack),
@@ -358,7 +393,6 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
             PoolActor.ChunkStatus.Cancelled => throw new OperationCanceledException(ct),
             _ => throw new InvalidOperationException($"{label}: {done.ErrorMessage}."),
         };
-    }
 
     // One worker process, and its supervisor: a worker that ends while the pool runs is replaced.
     private void StartWorker()

@@ -35,5 +35,11 @@ public abstract class AioPrimitive : IAioFacade
 
     internal AioContext Context { get; }
 
-    internal IActorRef Actor { get; }
+    /// <summary>
+    /// The primitive's actor in the coordinator. Actor code can use the primitive without blocking a thread by
+    /// telling it the messages of its protocol and receiving the answers (docs/actor-protocol.md): for a lock,
+    /// <c>LockActor.Acquire</c> answered by <c>WaitProtocol.Result</c>; for a queue, <c>QueueActor.Take</c> answered by
+    /// <c>QueueActor.Taken</c>.
+    /// </summary>
+    public IActorRef Actor { get; }
 }

@@ -210,6 +210,20 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
 
     static AioQueue<T> IAioFacade<AioQueue<T>>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 
+    /// <summary>
+    /// Decodes one item of a <c>QueueActor.Taken</c> answer, for actor code that takes items with the queue's
+    /// message protocol (see <see cref="AioPrimitive.Actor"/>).
+    /// </summary>
+    /// <param name="bytes">One element of <c>Taken.Items</c>.</param>
+    /// <returns>The item.</returns>
+    public T DecodeItem(byte[] bytes) => Decode(bytes);
+
+    /// <summary>Encodes an item for a <c>QueueActor.Put</c> told by actor code (see <see cref="AioPrimitive.Actor"/>).</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>Its encoding, at most <c>aio.payload.max-bytes</c>.</returns>
+    /// <exception cref="PayloadTooLargeException">The item is larger than <c>aio.payload.max-bytes</c>.</exception>
+    public byte[] EncodeItem(T item) => Encode(item);
+
     private protected T Decode(byte[] bytes) => Context.Payloads.Deserialize<T>(bytes);
 
     private protected byte[] Encode(T item) => Context.Payloads.Serialize(item, "The queue item", nameof(item));

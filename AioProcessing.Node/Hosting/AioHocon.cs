@@ -5,10 +5,14 @@ namespace AioProcessing.Node.Hosting;
 /// <summary>The HOCON defaults of <c>hocon/</c>, embedded in this assembly at build time.</summary>
 public static class AioHocon
 {
-    private static readonly Lazy<Config> NodeDefaults = new(() => Load("aio-node.conf"));
+    private static readonly Lazy<Config> LibraryDefaults = new(() => Load("aio-node.conf"));
+    private static readonly Lazy<Config> NodeDefaults = new(() => Load("aio-logging.conf").WithFallback(LibraryDefaults.Value));
 
-    /// <summary>The defaults every node starts from (<c>hocon/aio-node.conf</c>).</summary>
+    /// <summary>The defaults every node the library starts itself begins from (<c>hocon/aio-logging.conf</c> over <c>hocon/aio-node.conf</c>).</summary>
     public static Config Defaults => NodeDefaults.Value;
+
+    /// <summary>The defaults an application's own actor system gets under its settings (<c>hocon/aio-node.conf</c>): no logging keys.</summary>
+    public static Config Library => LibraryDefaults.Value;
 
     private static Config Load(string file)
     {

@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AioProcessing.Node.Hosting;
 
@@ -14,7 +15,8 @@ namespace AioProcessing.Node.Hosting;
 /// <param name="HostName">The address to bind.</param>
 /// <param name="Port">The port to bind; 0 picks a free one.</param>
 /// <param name="Config">HOCON layered over the defaults of <c>hocon/aio-node.conf</c>, or null.</param>
-public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null);
+/// <param name="LoggerFactory">Where the engine's and the library's logs go; null keeps <c>akka.loggers</c> (standard error).</param>
+public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null, ILoggerFactory? LoggerFactory = null);
 
 /// <summary>
 /// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal generic host. The
@@ -48,10 +50,20 @@ public sealed class AioNode : IAsyncDisposable
         // A node lives inside someone else's process: it must not take over Ctrl+C or SIGTERM (ConsoleLifetime would).
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
+        if (settings.LoggerFactory is { } loggerFactory)
+        {
+            builder.Services.AddSingleton<ILoggerFactory>(config.GetBoolean("aio.log.quiet-disassociations") ? new QuietLoggerFactory(loggerFactory) : loggerFactory);
+        }
+
         builder.Services.AddAkka(settings.SystemName, akka =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend)
                 .WithRemoting(new RemoteOptions { HostName = settings.HostName, Port = settings.Port });
+            if (settings.LoggerFactory is not null)
+            {
+                akka.ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
+            }
+
             configure?.Invoke(akka);
         });
         var host = builder.Build();
@@ -73,14 +85,19 @@ public sealed class AioNode : IAsyncDisposable
     /// present <paramref name="secret"/>) and the <see cref="PrimitiveHost"/>.
     /// </summary>
     public static Task<AioNode> StartCoordinatorAsync(AioNodeSettings settings, string secret, CancellationToken ct = default) =>
-        StartAsync(
-            settings,
-            akka => akka.WithActors((system, _) =>
-            {
-                system.ActorOf(NodeManager.Props(secret), NodeManager.Name);
-                system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name);
-            }),
-            ct);
+        StartAsync(settings, akka => akka.WithActors((system, registry) => StartCoordinatorActors(system, registry, secret)), ct);
+
+    /// <summary>
+    /// Starts the coordinator's actors in <paramref name="system"/>, which must have remoting, and registers them
+    /// in <paramref name="registry"/> under <see cref="NodeManager"/> and <see cref="PrimitiveHost"/>.
+    /// </summary>
+    public static void StartCoordinatorActors(ActorSystem system, IActorRegistry registry, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Register<NodeManager>(system.ActorOf(NodeManager.Props(secret), NodeManager.Name));
+        registry.Register<PrimitiveHost>(system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name));
+    }
 
     /// <summary>Stops the node: coordinated shutdown of the actor system, bounded by <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout)
