@@ -3,38 +3,12 @@ using Xunit;
 
 namespace AioProcessing.Tests.Manager;
 
-/// <summary>AioManager's shared containers: atomicity across processes, named lookup, disposal.</summary>
+/// <summary>AioManager's shared containers: named lookup, disposal (atomicity across processes: MultiNode/MultiNodeSpecs).</summary>
 public sealed class ManagerSpecs : IClassFixture<ContextFixture>
 {
     private readonly AioContext _context;
 
     public ManagerSpecs(ContextFixture fixture) => _context = fixture.Context;
-
-    [Fact(Timeout = Bounds.Spec)]
-    public async Task Concurrent_increments_from_four_processes_give_the_exact_total()
-    {
-        await using var manager = new AioManager(_context);
-        var counter = manager.Value(0);
-        var hits = manager.Dict<string, int>();
-        var log = manager.List<int>();
-        var workers = Enumerable.Range(0, 4).Select(i => new AioProcess(_context, Increment, counter, hits, log, i, 150)).ToArray();
-        foreach (var worker in workers)
-        {
-            await worker.StartAsync();
-        }
-
-        foreach (var worker in workers)
-        {
-            Assert.True(await worker.JoinAsync(TimeSpan.FromSeconds(90)));
-            Assert.Equal(0, worker.ExitCode);
-        }
-
-        Assert.Equal(600, counter.Value);
-        Assert.Equal(600, hits["total"]);
-        Assert.Equal(4, hits.Count - 1);
-        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(150, hits[$"worker-{i}"]));
-        Assert.Equal(600, log.Count);
-    }
 
     [Fact(Timeout = Bounds.Spec)]
     public async Task Containers_behave_as_their_python_counterparts_with_atomic_compound_operations()
@@ -112,17 +86,6 @@ public sealed class ManagerSpecs : IClassFixture<ContextFixture>
         await Assert.ThrowsAsync<ObjectDisposedException>(() => lck.AcquireAsync(TimeSpan.Zero));
         Assert.Throws<ObjectDisposedException>(() => manager.Dict<int, int>());
         Assert.True(await waiting.JoinAsync(Bounds.Remote));
-    }
-
-    private static void Increment(AioValue<int> counter, AioDict<string, int> hits, AioList<int> log, int worker, int times)
-    {
-        for (var i = 0; i < times; i++)
-        {
-            counter.Increment(1);
-            hits.AddOrUpdate("total", 1, (_, v) => v + 1);
-            hits.AddOrUpdate($"worker-{worker}", 1, (_, v) => v + 1);
-            log.Add(worker);
-        }
     }
 
     private static void WaitForLock(AioLock lck, AioEvent ready, AioQueue<string> outcome)
