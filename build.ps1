@@ -53,7 +53,10 @@ switch ($Target) {
         Invoke-Dotnet run -c Release --project (Join-Path $root 'bench/AioProcessing.Bench') -- @Rest
     }
     'pack' {
-        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.sln') -c Release -o (Join-Path $artifacts 'packages')
+        # The libraries (with XML docs, README, symbols, Source Link), then the node program as the aio-node tool.
+        $packages = Join-Path $artifacts 'packages'
+        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.sln') -c Release -o $packages
+        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.Node/AioProcessing.Node.csproj') -c Release '-p:AioPackAsTool=true' -o $packages
     }
     'quickstart' {
         Invoke-Dotnet run -c Release --project (Join-Path $root 'examples/Quickstart')
