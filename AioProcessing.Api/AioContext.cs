@@ -258,7 +258,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         options ??= new AioContextOptions();
         var hocon = options.EffectiveHocon();
-        var node = await AioNode.StartAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(hocon), options.LoggerFactory), ct: ct).ConfigureAwait(false);
+        var node = await AioNode.StartAsync(new AioNodeSettings(options.SystemName, options.HostName, options.Port, ParseHocon(hocon), options.LoggerFactory, secret), ct: ct).ConfigureAwait(false);
         var context = new AioContext(node.System, coordinator, secret, hocon, ProbeDirectoriesOf(), node, Membership.Joined);
         try
         {
@@ -271,6 +271,12 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
             if (ex is InvalidOperationException refused)
             {
                 throw new UnauthorizedAccessException($"The coordinator at {address} refused this process: {refused.Message}", refused);
+            }
+
+            // A coordinator with another secret refuses the connection itself, before any message is read.
+            if (Node.Security.NodeSecrets.RefusedBy(node.System, coordinator.Host, coordinator.Port.Value) is { } why)
+            {
+                throw new UnauthorizedAccessException($"The coordinator at {address} refused this process: {why} (wrong secret).", ex);
             }
 
             throw;

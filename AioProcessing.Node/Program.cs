@@ -63,7 +63,7 @@ internal static class Program
         StartupTrace.Mark("executor loaded");
         var coordinator = Address.Parse(bootstrap.Coordinator);
         var config = bootstrap.Config is null ? null : ConfigurationFactory.ParseString(bootstrap.Config);
-        await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config)).ConfigureAwait(false);
+        await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config, Secret: bootstrap.Secret)).ConfigureAwait(false);
         StartupTrace.Mark("node started");
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout");

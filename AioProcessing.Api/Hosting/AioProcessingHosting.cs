@@ -1,5 +1,6 @@
 using AioProcessing.Internal;
 using AioProcessing.Node.Hosting;
+using AioProcessing.Node.Security;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
@@ -76,6 +77,9 @@ public static class AioProcessingHosting
         ArgumentNullException.ThrowIfNull(builder);
         var options = new AioContextOptions();
         configure?.Invoke(options);
+        options.Secret ??= AioContext.NewSecret();
+        // Every association of the system proves the secret first (over the application's settings: it cannot be turned off).
+        builder.AddHocon(NodeSecrets.Configure(options.Secret), HoconAddMode.Prepend);
         if (options.EffectiveHocon() is { } hocon)
         {
             builder.AddHocon(ConfigurationFactory.ParseString(hocon), HoconAddMode.Append);

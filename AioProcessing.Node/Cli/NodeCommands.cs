@@ -152,7 +152,7 @@ internal static class NodeCommands
                 return 2;
             }
 
-            await using var node = await AioNode.StartAsync(new AioNodeSettings(address.System), ct: ct).ConfigureAwait(false);
+            await using var node = await AioNode.StartAsync(new AioNodeSettings(address.System, Secret: secret), ct: ct).ConfigureAwait(false);
             try
             {
                 var status = await QueryAsync(node.System, address, secret, ct).ConfigureAwait(false);
@@ -161,7 +161,11 @@ internal static class NodeCommands
             }
             catch (Exception ex) when (ex is AskTimeoutException or InvalidOperationException)
             {
-                await error.WriteLineAsync($"status: {ex.Message}").ConfigureAwait(false);
+                // A coordinator with another secret refuses the connection itself: the node knows why, the ask does not.
+                var why = Security.NodeSecrets.RefusedBy(node.System, address.Host!, address.Port ?? 0) is { } refused
+                    ? $"the coordinator refused this node: {refused} (wrong secret)"
+                    : ex.Message;
+                await error.WriteLineAsync($"status: {why}").ConfigureAwait(false);
                 return 1;
             }
         });

@@ -16,7 +16,11 @@ namespace AioProcessing.Node.Hosting;
 /// <param name="Port">The port to bind; 0 picks a free one.</param>
 /// <param name="Config">HOCON layered over the defaults of <c>hocon/aio-node.conf</c>, or null.</param>
 /// <param name="LoggerFactory">Where the engine's and the library's logs go; null keeps <c>akka.loggers</c> (standard error).</param>
-public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null, ILoggerFactory? LoggerFactory = null);
+/// <param name="Secret">
+/// The coordinator's secret: every association of this node, in and out, must prove it before anything it carries is
+/// read (<see cref="Security.AuthenticatingTransport"/>). Null only for nodes that talk to no AioProcessing peer.
+/// </param>
+public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null, ILoggerFactory? LoggerFactory = null, string? Secret = null);
 
 /// <summary>
 /// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal generic host. The
@@ -50,6 +54,12 @@ public sealed class AioNode : IAsyncDisposable
         // A node lives inside someone else's process: it must not take over Ctrl+C or SIGTERM (ConsoleLifetime would).
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
+        if (settings.Secret is not null)
+        {
+            // Over everything else: no HOCON can turn authentication off for a node that has a secret.
+            config = Security.NodeSecrets.Configure(settings.Secret).WithFallback(config);
+        }
+
         if (settings.LoggerFactory is { } loggerFactory)
         {
             builder.Services.AddSingleton<ILoggerFactory>(config.GetBoolean("aio.log.quiet-disassociations") ? new QuietLoggerFactory(loggerFactory) : loggerFactory);
@@ -69,7 +79,13 @@ public sealed class AioNode : IAsyncDisposable
         var host = builder.Build();
         try
         {
-            await host.StartAsync(ct).ConfigureAwait(false);
+            // Bounded: a node whose remoting cannot start (a bad transport setting) would otherwise never finish starting.
+            await host.StartAsync(ct).WaitAsync(config.GetTimeSpan("aio.node.start-timeout"), ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            host.Dispose();
+            throw new InvalidOperationException($"The node '{settings.SystemName}' did not start within aio.node.start-timeout; its remoting failed to start (see its log).", ex);
         }
         catch
         {
@@ -85,7 +101,7 @@ public sealed class AioNode : IAsyncDisposable
     /// present <paramref name="secret"/>) and the <see cref="PrimitiveHost"/>.
     /// </summary>
     public static Task<AioNode> StartCoordinatorAsync(AioNodeSettings settings, string secret, CancellationToken ct = default) =>
-        StartAsync(settings, akka => akka.WithActors((system, registry) => StartCoordinatorActors(system, registry, secret)), ct);
+        StartAsync(settings with { Secret = secret }, akka => akka.WithActors((system, registry) => StartCoordinatorActors(system, registry, secret)), ct);
 
     /// <summary>
     /// Starts the coordinator's actors in <paramref name="system"/>, which must have remoting, and registers them
