@@ -48,9 +48,9 @@ public sealed class HostingSpecs
             Assert.Equal(7, await queue.GetAsync(Bounds.Remote));
             Assert.True(await child.JoinAsync(Bounds.Remote));
 
-            // The coordinator's own log (a refused join) reaches the host's ILogger.
+            // The coordinator's own log (an association refused for its secret) reaches the host's ILogger.
             await Assert.ThrowsAsync<UnauthorizedAccessException>(() => AioContext.ConnectAsync(context.Address, "wrong", new AioContextOptions { SystemName = "hosted" }));
-            Assert.Contains(logs.Entries, e => e.Contains("wrong secret", StringComparison.Ordinal));
+            Assert.Contains(logs.Entries, e => e.Contains("does not know the coordinator's secret", StringComparison.Ordinal));
 
             await host.StopAsync();
             Assert.Throws<ObjectDisposedException>(() => new AioLock(context));

@@ -1,0 +1,166 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Node.Hosting;
+using AioProcessing.Node.Security;
+using AioProcessing.Tests.Queues;
+using AioProcessing.Tests.Support;
+using Akka.Actor;
+using Xunit;
+
+namespace AioProcessing.Tests.Security;
+
+/// <summary>
+/// Hardening of the coordinator's port over real loopback sockets: peers that do not prove the secret are cut off
+/// before anything they send is read, and garbage of every shape leaves the coordinator serving. Not run in parallel
+/// with other memory-heavy specs, so that the memory bound means something.
+/// </summary>
+[Collection(LargeTransfers.Name)]
+public sealed class SecuritySpecs
+{
+    private static readonly byte[] Magic = "AIO1"u8.ToArray();
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Peers_without_the_secret_are_cut_off_before_anything_they_send_is_acted_on()
+    {
+        await using var context = await AioContext.StartAsync();
+        var transport = AuthenticatingTransport.Of(context.System)!;
+        var refusalsBefore = transport.Refusals;
+
+        // A plain Akka node that speaks our serializer but not the handshake, and one of ours with another secret.
+        await using var plain = await AioNode.StartAsync(new AioNodeSettings());
+        await using var wrong = await AioNode.StartAsync(new AioNodeSettings(Secret: "not-the-secret"));
+        foreach (var (intruder, name) in new[] { (plain, "intruder-plain"), (wrong, "intruder-wrong") })
+        {
+            var host = HostOf(intruder, context);
+            host.Tell(new PrimitiveHost.Create(1, PrimitiveHost.Kind.Lock, 0, Name: name));
+            await Assert.ThrowsAsync<AskTimeoutException>(() => host.Ask<object>(new PrimitiveHost.Create(2, PrimitiveHost.Kind.Lock, 0, Name: name + "-asked"), TimeSpan.FromSeconds(3)));
+        }
+
+        // The same request from a node with the secret is served: the spec above could have failed.
+        await using var member = await AioNode.StartAsync(new AioNodeSettings(Secret: context.Secret));
+        var created = await HostOf(member, context).Ask<PrimitiveHost.Created>(new PrimitiveHost.Create(3, PrimitiveHost.Kind.Lock, 0, Name: "member"), Bounds.Remote);
+        Assert.True(created.IsNew);
+
+        foreach (var name in new[] { "intruder-plain", "intruder-plain-asked", "intruder-wrong", "intruder-wrong-asked" })
+        {
+            await Assert.ThrowsAsync<SynchronizationLockException>(() => context.CreatePrimitiveAsync(PrimitiveHost.Kind.Lock, name: name, findOnly: true));
+        }
+
+        Assert.True(transport.Refusals >= refusalsBefore + 2, $"refusals {transport.Refusals - refusalsBefore}");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Thousands_of_garbage_truncated_oversized_and_forged_frames_leave_the_coordinator_serving_in_bounded_memory()
+    {
+        await using var context = await AioContext.StartAsync();
+        var port = Address.Parse(context.Address).Port!.Value;
+        var transport = AuthenticatingTransport.Of(context.System)!;
+        var refusalsBefore = transport.Refusals;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
+
+        const int connections = 2000;
+        using (var gate = new SemaphoreSlim(32))
+        {
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await SendAsync(port, Attack(i));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        // Still serving: a worker process joins and a queue and a lock go round trip.
+        var queue = new AioQueue<int>(context: context);
+        var lck = new AioLock(context);
+        var child = new AioProcess(context, PutUnderLock, queue, lck);
+        await child.StartAsync();
+        Assert.Equal(42, await queue.GetAsync(Bounds.Remote));
+        Assert.True(await child.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, child.ExitCode);
+
+        // Every attack was refused at the handshake (those that sent nothing at all are cut when they close).
+        Assert.True(transport.Refusals - refusalsBefore >= connections * 9 / 10, $"refused {transport.Refusals - refusalsBefore} of {connections}");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var grown = GC.GetTotalMemory(forceFullCollection: true) - memoryBefore;
+        Assert.True(grown < 64L * 1024 * 1024, $"managed memory grew by {grown / (1024 * 1024)} MB");
+    }
+
+    private static IActorRef HostOf(AioNode node, AioContext context) =>
+        ((ExtendedActorSystem)node.System).Provider.ResolveActorRef(context.Address + PrimitiveHost.Path);
+
+    private static void PutUnderLock(AioQueue<int> queue, AioLock lck)
+    {
+        using (lck.Lock(TimeSpan.FromSeconds(20)))
+        {
+            queue.Put(42);
+        }
+    }
+
+    /// <summary>The bytes of the i-th attacking connection: each shape in turn.</summary>
+    private static byte[] Attack(int i)
+    {
+        var random = new Random(i);
+        return (i % 6) switch
+        {
+            // Random bytes.
+            0 => RandomBytes(random, random.Next(1, 4096)),
+            // A length prefix promising more than is sent (truncated frame), then the connection closes.
+            1 => [.. Length(1000), .. RandomBytes(random, 10)],
+            // A frame far over the maximum frame size.
+            2 => [.. Length(int.MaxValue - 8), .. RandomBytes(random, 64)],
+            // A well-formed Hello, then a forged proof.
+            3 => [.. Frame([.. Magic, 1, .. RandomBytes(random, 32)]), .. Frame([.. Magic, 2, .. RandomBytes(random, 32)])],
+            // A well-formed Hello, then a frame of Akka's protocol that was never authenticated.
+            4 => [.. Frame([.. Magic, 1, .. RandomBytes(random, 32)]), .. Frame(RandomBytes(random, 200))],
+            // Many small frames of garbage on one connection.
+            _ => [.. Enumerable.Range(0, 50).SelectMany(_ => Frame(RandomBytes(random, random.Next(1, 100))))],
+        };
+    }
+
+    private static async Task SendAsync(int port, byte[] bytes)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        var stream = client.GetStream();
+        try
+        {
+            await stream.WriteAsync(bytes);
+            // Read until the coordinator cuts the connection (its Hello comes first), bounded.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var buffer = new byte[4096];
+            while (await stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        {
+            // Cut off: what the attack expects.
+        }
+    }
+
+    private static byte[] Length(int length)
+    {
+        var prefix = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(prefix, length);
+        return prefix;
+    }
+
+    private static byte[] Frame(byte[] payload) => [.. Length(payload.Length), .. payload];
+
+    private static byte[] RandomBytes(Random random, int count)
+    {
+        var bytes = new byte[count];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+}
