@@ -3,11 +3,17 @@ using MessagePack;
 
 namespace AioProcessing.Serialization;
 
-/// <summary>MessagePack options that also carry the context facades are rebound to when read.</summary>
+/// <summary>
+/// MessagePack options that also carry the context facades are rebound to when read. Reading is hardened for data
+/// from other processes: MessagePack's untrusted-data limits (depth, collision-resistant hashing), and a type named
+/// in a frame (values declared as <see cref="object"/>) is refused when it could not have been sent in the first
+/// place (streams, threads, handles, processes, disposables: <see cref="TransferPolicy"/>), on top of MessagePack's
+/// own list of dangerous types.
+/// </summary>
 internal sealed class AioSerializerOptions : MessagePackSerializerOptions
 {
     public AioSerializerOptions(AioContext context)
-        : base(Standard.WithResolver(AioResolver.Instance)) => Context = context;
+        : base(Standard.WithResolver(AioResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData)) => Context = context;
 
     private AioSerializerOptions(AioSerializerOptions copyFrom)
         : base(copyFrom) => Context = copyFrom.Context;
@@ -19,6 +25,16 @@ internal sealed class AioSerializerOptions : MessagePackSerializerOptions
         ?? throw new InvalidOperationException("AioProcessing facades can only be read with the payload serializer of an AioContext.");
 
     protected override MessagePackSerializerOptions Clone() => new AioSerializerOptions(this);
+
+    /// <inheritdoc />
+    public override void ThrowIfDeserializingTypeIsDisallowed(Type type)
+    {
+        base.ThrowIfDeserializingTypeIsDisallowed(type);
+        if (TransferPolicy.Refusal(type) is { } why)
+        {
+            throw new MessagePackSerializationException($"Refused to build {TransferPolicy.Describe(type)} from another process's data: {why}.");
+        }
+    }
 }
 
 /// <summary>

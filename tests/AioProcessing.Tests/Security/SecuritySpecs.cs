@@ -95,6 +95,46 @@ public sealed class SecuritySpecs
         Assert.True(grown < 64L * 1024 * 1024, $"managed memory grew by {grown / (1024 * 1024)} MB");
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Messages_without_a_serializer_of_their_own_are_refused_both_ways_instead_of_falling_back_to_json()
+    {
+        await using var node = await AioNode.StartAsync(new AioNodeSettings());
+        var serializer = node.System.Serialization.FindSerializerForType(typeof(NotAMessage));
+        Assert.IsType<AioProcessing.Actors.Serialization.RefusingSerializer>(serializer);
+        var outgoing = Assert.Throws<ArgumentException>(() => serializer.ToBinary(new NotAMessage()));
+        Assert.Contains(typeof(NotAMessage).FullName!, outgoing.Message, StringComparison.Ordinal);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary("{\"$type\":\"System.Diagnostics.Process, System\"}"u8.ToArray(), typeof(object)));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_payload_that_names_a_type_which_could_never_have_been_sent_is_refused_when_read()
+    {
+        await using var context = await AioContext.StartAsync();
+        var forged = Typeless(typeof(MemoryStream).AssemblyQualifiedName!);
+        var refused = Assert.ThrowsAny<Exception>(() => context.Payloads.Deserialize<object>(forged));
+        Assert.True(refused.ToString().Contains("Refused to build System.IO.MemoryStream", StringComparison.Ordinal), refused.ToString());
+
+        // The same shape naming an ordinary type is read: the refusal above is about the type.
+        var fine = Typeless(typeof(PlainPoint).AssemblyQualifiedName!);
+        Assert.IsType<PlainPoint>(context.Payloads.Deserialize<object>(fine));
+    }
+
+    // MessagePack's typeless encoding: extension 100 holding the type's name as a string, then the value (an empty map).
+    private static byte[] Typeless(string typeName)
+    {
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        var inner = new MessagePack.MessagePackWriter(body);
+        inner.Write(typeName);
+        inner.WriteMapHeader(0);
+        inner.Flush();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePack.MessagePackWriter(buffer);
+        writer.WriteExtensionFormatHeader(new MessagePack.ExtensionHeader(100, body.WrittenCount));
+        writer.WriteRaw(body.WrittenSpan);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
     private static IActorRef HostOf(AioNode node, AioContext context) =>
         ((ExtendedActorSystem)node.System).Provider.ResolveActorRef(context.Address + PrimitiveHost.Path);
 
@@ -162,5 +202,14 @@ public sealed class SecuritySpecs
         var bytes = new byte[count];
         random.NextBytes(bytes);
         return bytes;
+    }
+
+    /// <summary>A message type with no serializer of its own.</summary>
+    private sealed class NotAMessage;
+
+    /// <summary>An ordinary value type for payloads.</summary>
+    public sealed class PlainPoint
+    {
+        public int X { get; set; }
     }
 }
