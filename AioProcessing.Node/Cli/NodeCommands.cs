@@ -64,7 +64,18 @@ internal static class NodeCommands
             }
 
             var settings = new AioNodeSettings(parse.GetValue(system)!, parse.GetValue(host)!, parse.GetValue(port), hocon);
-            await using var node = await AioNode.StartCoordinatorAsync(settings, secret, ct).ConfigureAwait(false);
+            AioNode node;
+            try
+            {
+                node = await AioNode.StartCoordinatorAsync(settings, secret, ct).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                await error.WriteLineAsync($"coordinator: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            await using var running = node;
             await output.WriteLineAsync($"COORDINATOR {node.Address}").ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
             try

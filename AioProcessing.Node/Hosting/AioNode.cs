@@ -60,6 +60,8 @@ public sealed class AioNode : IAsyncDisposable
             config = Security.NodeSecrets.Configure(settings.Secret).WithFallback(config);
         }
 
+        RefuseUnsafeBind(settings, config);
+
         if (settings.LoggerFactory is { } loggerFactory)
         {
             builder.Services.AddSingleton<ILoggerFactory>(config.GetBoolean("aio.log.quiet-disassociations") ? new QuietLoggerFactory(loggerFactory) : loggerFactory);
@@ -114,6 +116,34 @@ public sealed class AioNode : IAsyncDisposable
         registry.Register<NodeManager>(system.ActorOf(NodeManager.Props(secret), NodeManager.Name));
         registry.Register<PrimitiveHost>(system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name));
     }
+
+    /// <summary>
+    /// Loopback is the default. A node bound to any other address is reachable by other machines, so it must prove a
+    /// secret on every association and encrypt its traffic (TLS, <c>akka.remote.dot-netty.tcp.enable-ssl</c>), unless
+    /// <c>aio.security.allow-plaintext-remote = on</c> says the network itself is trusted.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The bind address is not loopback and the node lacks a secret or TLS.</exception>
+    private static void RefuseUnsafeBind(AioNodeSettings settings, Config config)
+    {
+        if (IsLoopback(settings.HostName))
+        {
+            return;
+        }
+
+        if (settings.Secret is null)
+        {
+            throw new InvalidOperationException($"Refusing to bind {settings.HostName}: a node reachable from other machines must have a secret, and this one has none. Bind 127.0.0.1, or give the node its coordinator's secret.");
+        }
+
+        if (!config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl") && !config.GetBoolean("aio.security.allow-plaintext-remote"))
+        {
+            throw new InvalidOperationException($"Refusing to bind {settings.HostName} without TLS: other machines could read every message. Enable TLS (akka.remote.dot-netty.tcp.enable-ssl = on with a certificate; docs/security.md), bind 127.0.0.1, or set aio.security.allow-plaintext-remote = on if the network itself is private.");
+        }
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (global::System.Net.IPAddress.TryParse(host, out var ip) && global::System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>Stops the node: coordinated shutdown of the actor system, bounded by <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout)

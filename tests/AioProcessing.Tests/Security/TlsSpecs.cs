@@ -1,0 +1,86 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Security;
+
+/// <summary>
+/// TLS between nodes through Akka.Remote's own SSL support, on loopback with a certificate made for the spec; and the
+/// refusal to bind an address other machines can reach without TLS.
+/// </summary>
+public sealed class TlsSpecs
+{
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_coordinator_and_its_worker_talk_over_tls_and_no_plaintext_reaches_the_wire()
+    {
+        var pfx = Path.Combine(Path.GetTempPath(), $"aio-tls-{Guid.NewGuid():N}.pfx");
+        const string password = "spec-only";
+        await File.WriteAllBytesAsync(pfx, SelfSigned().Export(X509ContentType.Pfx, password));
+        try
+        {
+            var hocon = $$"""
+                akka.remote.dot-netty.tcp {
+                  enable-ssl = on
+                  ssl {
+                    suppress-validation = on
+                    certificate { path = "{{pfx.Replace("\\", "/", StringComparison.Ordinal)}}", password = "{{password}}", flags = [ "exportable" ] }
+                  }
+                }
+                """;
+            await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = hocon });
+            var queue = new AioQueue<string>(context: context);
+            var child = new AioProcess(context, Echo, queue, "over tls");
+            await child.StartAsync();
+            Assert.Equal("over tls", await queue.GetAsync(Bounds.Remote));
+            Assert.True(await child.JoinAsync(Bounds.Remote));
+
+            // A plaintext client gets no AioProcessing handshake: the port speaks TLS first.
+            var port = Akka.Actor.Address.Parse(context.Address).Port!.Value;
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port);
+            client.GetStream().ReadTimeout = 1500;
+            var buffer = new byte[64];
+            var read = 0;
+            try
+            {
+                read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex) when (ex is TimeoutException or IOException or SocketException)
+            {
+            }
+
+            Assert.DoesNotContain("AIO1", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(pfx);
+        }
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Binding_an_address_other_machines_reach_without_tls_is_refused_with_the_reason()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AioContext.StartAsync(new AioContextOptions { HostName = "0.0.0.0" }));
+        Assert.Contains("without TLS", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("allow-plaintext-remote", refused.Message, StringComparison.Ordinal);
+
+        // Said explicitly, the plaintext bind is allowed (a private network).
+        await using var allowed = await AioContext.StartAsync(new AioContextOptions { HostName = "0.0.0.0", Hocon = "aio.security.allow-plaintext-remote = on" });
+        Assert.Contains("0.0.0.0", allowed.Address, StringComparison.Ordinal);
+    }
+
+    private static void Echo(AioQueue<string> queue, string text) => queue.Put(text);
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+    }
+}
