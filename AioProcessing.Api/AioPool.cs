@@ -319,7 +319,17 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     public void Dispose() => Blocking.Wait(() => DisposeAsync().AsTask());
 
     /// <inheritdoc cref="Dispose"/>
-    public async ValueTask DisposeAsync() => await TerminateAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await TerminateAsync().ConfigureAwait(false);
+        }
+        catch (CoordinatorLostException)
+        {
+            // The coordinator, and the pool's scheduler with it, is gone: there is nothing left to terminate.
+        }
+    }
 
     private int DefaultChunksize(int count)
     {

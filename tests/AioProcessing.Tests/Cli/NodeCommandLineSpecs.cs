@@ -54,6 +54,26 @@ public sealed class NodeCommandLineSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_joined_worker_node_exits_within_five_seconds_of_its_coordinators_death()
+    {
+        const string secret = "coordinator-loss-spec";
+        await using var coordinator = NodeProgram.Start(secret, "coordinator");
+        var address = (await coordinator.ReadLineAsync())!["COORDINATOR ".Length..];
+        await using (var client = await AioContext.ConnectAsync(address, secret))
+        {
+            await using var pool = new AioPool(0, context: client, name: "orphaned");
+            await using var worker = NodeProgram.Start(secret, "join", "--coordinator", address, "--pool", "orphaned", "--probe", AppContext.BaseDirectory);
+            Assert.Equal("SERVING orphaned 1", await worker.ReadLineAsync());
+
+            await coordinator.KillAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (_, code) = await worker.CompleteAsync();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the worker node took {clock.Elapsed.TotalSeconds:0.0} s to exit");
+            Assert.NotEqual(0, code);
+        }
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Status_with_a_wrong_secret_is_refused_by_the_coordinator()
     {
         await using var context = await AioContext.StartAsync();

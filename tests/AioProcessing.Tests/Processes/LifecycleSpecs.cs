@@ -130,14 +130,14 @@ public sealed class LifecycleSpecs
         }
 
         var deadline = Stopwatch.StartNew();
-        while (OsProcesses.Exists(workerPid) && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        while (OsProcesses.Exists(workerPid) && deadline.Elapsed < TimeSpan.FromSeconds(5))
         {
             await Task.Delay(50);
         }
 
         try
         {
-            Assert.False(OsProcesses.Exists(workerPid), "the worker outlived its coordinator by 10 s");
+            Assert.False(OsProcesses.Exists(workerPid), "the worker outlived its coordinator by 5 s");
         }
         finally
         {

@@ -76,6 +76,13 @@ public sealed class NodeProgram : IAsyncDisposable
         return (output, _process.ExitCode);
     }
 
+    /// <summary>SIGKILLs the program, as a crash would, and waits for it to be gone.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
