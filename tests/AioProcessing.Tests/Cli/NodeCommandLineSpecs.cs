@@ -13,7 +13,7 @@ public sealed class NodeCommandLineSpecs
     public async Task A_coordinator_and_a_worker_started_by_hand_run_a_pool_and_report_status()
     {
         var secretFile = Path.Combine(Path.GetTempPath(), $"aio-secret-{Guid.NewGuid():N}");
-        await using var coordinator = NodeProgram.Start(null, "coordinator", "--secret-file", secretFile);
+        await using var coordinator = ChildProgram.Start(null, "coordinator", "--secret-file", secretFile);
         try
         {
             var listening = await coordinator.ReadLineAsync() ?? throw new InvalidOperationException("coordinator ended: " + coordinator.Error);
@@ -28,7 +28,7 @@ public sealed class NodeCommandLineSpecs
             // The program that uses the pool joins the coordinator too; the pool has no processes of its own.
             await using var client = await AioContext.ConnectAsync(address, secret);
             await using var pool = new AioPool(0, context: client, name: "by-cli");
-            await using var worker = NodeProgram.Start(secret, "join", "--coordinator", address, "--pool", "by-cli", "--slots", "2", "--probe", AppContext.BaseDirectory);
+            await using var worker = ChildProgram.Start(secret, "join", "--coordinator", address, "--pool", "by-cli", "--slots", "2", "--probe", AppContext.BaseDirectory);
             Assert.Equal("SERVING by-cli 2", await worker.ReadLineAsync());
 
             var pids = await pool.MapAsync(Twice, Enumerable.Range(1, 20), chunksize: 3);
@@ -38,7 +38,7 @@ public sealed class NodeCommandLineSpecs
             var met = await Task.WhenAll(pool.ApplyAsync<int>(MeetInOtherSlot, [meeting]), pool.ApplyAsync<int>(MeetInOtherSlot, [meeting]));
             Assert.Equal([worker.Pid, worker.Pid], met);
 
-            await using var status = NodeProgram.Start(secret, "status", "--coordinator", address);
+            await using var status = ChildProgram.Start(secret, "status", "--coordinator", address);
             var (report, code) = await status.CompleteAsync();
             Assert.True(code == 0, $"status exited {code}: {status.Error}");
             Assert.Contains($"coordinator  pid {coordinator.Pid}", report, StringComparison.Ordinal);
@@ -57,12 +57,12 @@ public sealed class NodeCommandLineSpecs
     public async Task A_joined_worker_node_exits_within_five_seconds_of_its_coordinators_death()
     {
         const string secret = "coordinator-loss-spec";
-        await using var coordinator = NodeProgram.Start(secret, "coordinator");
+        await using var coordinator = ChildProgram.Start(secret, "coordinator");
         var address = (await coordinator.ReadLineAsync())!["COORDINATOR ".Length..];
         await using (var client = await AioContext.ConnectAsync(address, secret))
         {
             await using var pool = new AioPool(0, context: client, name: "orphaned");
-            await using var worker = NodeProgram.Start(secret, "join", "--coordinator", address, "--pool", "orphaned", "--probe", AppContext.BaseDirectory);
+            await using var worker = ChildProgram.Start(secret, "join", "--coordinator", address, "--pool", "orphaned", "--probe", AppContext.BaseDirectory);
             Assert.Equal("SERVING orphaned 1", await worker.ReadLineAsync());
 
             await coordinator.KillAsync();
@@ -77,7 +77,7 @@ public sealed class NodeCommandLineSpecs
     public async Task Status_with_a_wrong_secret_is_refused_by_the_coordinator()
     {
         await using var context = await AioContext.StartAsync();
-        await using var status = NodeProgram.Start("not-the-secret", "status", "--coordinator", context.Address);
+        await using var status = ChildProgram.Start("not-the-secret", "status", "--coordinator", context.Address);
         var (output, code) = await status.CompleteAsync();
         Assert.Equal(1, code);
         Assert.DoesNotContain("NODES", output, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class NodeCommandLineSpecs
     [InlineData("s", new[] { "status", "--coordinator", "nonsense" }, "'nonsense' is not a coordinator address")]
     public async Task Bad_command_lines_end_with_a_message_that_names_the_problem(string? secret, string[] args, string message)
     {
-        await using var program = NodeProgram.Start(secret, args);
+        await using var program = ChildProgram.Start(secret, args);
         var (_, code) = await program.CompleteAsync();
         Assert.NotEqual(0, code);
         Assert.Contains(message, program.Error, StringComparison.Ordinal);

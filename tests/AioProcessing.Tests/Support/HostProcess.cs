@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace AioProcessing.Tests.Support;
 
 /// <summary>
@@ -8,11 +6,11 @@ namespace AioProcessing.Tests.Support;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProgram _program;
 
-    private HostProcess(Process process, string firstLine)
+    private HostProcess(ChildProgram program, string firstLine)
     {
-        _process = process;
+        _program = program;
         FirstLine = firstLine;
     }
 
@@ -20,54 +18,27 @@ public sealed class HostProcess : IAsyncDisposable
     public string FirstLine { get; }
 
     /// <summary>The program's OS process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid => _program.Pid;
 
     /// <summary>Starts the TestHost with <paramref name="args"/> and waits (bounded) for its first line.</summary>
     public static async Task<HostProcess> StartAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AioProcessing.TestHost.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
+        var program = ChildProgram.StartProgram("AioProcessing.TestHost.dll", null, args);
         try
         {
-            using var cts = new CancellationTokenSource(Bounds.Remote);
-            var line = await process.StandardOutput.ReadLineAsync(cts.Token);
-            return new HostProcess(process, line ?? throw new InvalidOperationException($"TestHost {string.Join(' ', args)} ended without output (exit code {(process.HasExited ? process.ExitCode : -1)})."));
+            var line = await program.ReadLineAsync();
+            return new HostProcess(program, line ?? throw new InvalidOperationException($"TestHost {string.Join(' ', args)} ended without output (exit code {program.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none yet"}): {program.Error}"));
         }
         catch
         {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
+            await program.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>SIGKILLs the program (and only it: its own children must notice by themselves).</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: false);
-        }
-
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _program.KillAsync(entireProcessTree: false);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _program.DisposeAsync();
 }

@@ -4,15 +4,16 @@ using System.Text;
 namespace AioProcessing.Tests.Support;
 
 /// <summary>
-/// A run of the node program's command line (AioProcessing.Node.dll), as a person would start it. Its output is
-/// read line by line; disposing kills it if it still runs.
+/// A run of a program of the build as a person would start it: the node program's command line
+/// (<see cref="Start"/>) or the TestHost (<see cref="HostProcess"/>). Its output is read line by line, its standard
+/// error kept; disposing kills it (and its children) if it still runs.
 /// </summary>
-public sealed class NodeProgram : IAsyncDisposable
+public sealed class ChildProgram : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _error = new();
 
-    private NodeProgram(Process process)
+    private ChildProgram(Process process)
     {
         _process = process;
         _process.ErrorDataReceived += (_, e) =>
@@ -41,11 +42,15 @@ public sealed class NodeProgram : IAsyncDisposable
     }
 
     /// <summary>Starts the node program with <paramref name="args"/>, and <paramref name="secret"/> in AIO_SECRET when given.</summary>
-    public static NodeProgram Start(string? secret, params string[] args)
+    public static ChildProgram Start(string? secret, params string[] args) => StartProgram("AioProcessing.Node.dll", secret, args);
+
+    /// <summary>Starts the program <paramref name="dll"/> of the test's folder with <paramref name="args"/>.</summary>
+    public static ChildProgram StartProgram(string dll, string? secret, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Standard input redirected too: the program must not share the test runner's.
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AioProcessing.Node.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -57,7 +62,7 @@ public sealed class NodeProgram : IAsyncDisposable
             start.Environment["AIO_SECRET"] = secret;
         }
 
-        return new NodeProgram(Process.Start(start)!);
+        return new ChildProgram(Process.Start(start)!);
     }
 
     /// <summary>The next line of standard output (bounded); null at its end.</summary>
@@ -76,10 +81,17 @@ public sealed class NodeProgram : IAsyncDisposable
         return (output, _process.ExitCode);
     }
 
-    /// <summary>SIGKILLs the program, as a crash would, and waits for it to be gone.</summary>
-    public async Task KillAsync()
+    /// <summary>The exit code, or null while it runs.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>SIGKILLs the program, as a crash would (with its children unless told not to), and waits for it to be gone.</summary>
+    public async Task KillAsync(bool entireProcessTree = true)
     {
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree);
+        }
+
         await _process.WaitForExitAsync();
     }
 
