@@ -67,9 +67,10 @@ public sealed class AuthenticatingTransportProvider : ITransportAdapterProvider
 /// <summary>
 /// A transport adapter that proves, in both directions, that the peer knows the coordinator's secret before a single
 /// frame of the association reaches Akka's protocol layer (and so before anything from the peer is deserialized),
-/// as multiprocessing's authkey challenge does. Each side sends a random nonce; each answers with
+/// as multiprocessing's authkey challenge does. The connecting side sends a random nonce (Hello), the listening side
+/// its own; the connecting side proves the secret, and only then does the listening side prove it back. A proof is
 /// HMAC-SHA256(secret, role, peer's nonce, own nonce); the roles differ by direction, so an answer cannot be
-/// reflected. A peer that sends anything else, a wrong answer, or nothing within <see cref="HandshakeTimeout"/> is
+/// reflected, and a stranger gets no proof to guess the secret from. A peer that sends anything else, a wrong answer, or nothing within <see cref="HandshakeTimeout"/> is
 /// logged and disconnected. Addresses and schemes are those of the wrapped transport.
 /// </summary>
 internal sealed class AuthenticatingTransport : Transport
@@ -174,9 +175,13 @@ internal sealed class AuthenticatingTransport : Transport
             _inner = inner;
             _outbound = outbound;
             _timeout = new Timer(_ => Refuse("no proof of the secret within " + HandshakeTimeout.TotalSeconds + " s"), null, HandshakeTimeout, Timeout.InfiniteTimeSpan);
-            // Hello goes out before reading starts: registering the reader may deliver the peer's Hello on this very
-            // thread, and our proof must not overtake our nonce.
-            inner.Write(Frame(HelloTag, _nonce));
+            // The connecting side speaks first, so nothing is written on a connection before its peer has spoken on it
+            // (with TLS, a write made before the TLS handshake completed could be overtaken by a later one).
+            if (outbound)
+            {
+                inner.Write(Frame(HelloTag, _nonce));
+            }
+
             inner.ReadHandlerSource.SetResult(this);
         }
 
@@ -222,16 +227,23 @@ internal sealed class AuthenticatingTransport : Transport
             {
                 case HelloTag when _peerNonce is null:
                     _peerNonce = body.ToArray();
-                    _inner.Write(Frame(ProofTag, Proof(_outbound, _peerNonce, _nonce)));
+                    // The listening side answers with its nonce only: it proves nothing to a peer that has not proved
+                    // itself first (so a stranger gets no HMAC to guess the secret from), as multiprocessing does.
+                    _inner.Write(_outbound ? Frame(ProofTag, Proof(fromConnectingSide: true, _peerNonce, _nonce)) : Frame(HelloTag, _nonce));
                     break;
                 case ProofTag when _peerNonce is not null:
-                    if (!CryptographicOperations.FixedTimeEquals(body, Proof(!_outbound, _nonce, _peerNonce)))
+                    if (!CryptographicOperations.FixedTimeEquals(body, Proof(fromConnectingSide: !_outbound, _nonce, _peerNonce)))
                     {
                         // Said so that an honest peer with the wrong secret can report it as such; it learns nothing else.
                         _inner.Write(Frame(RefusedTag, new byte[32]));
                         NoteSecretsDiffer();
                         Refuse("it does not know the coordinator's secret");
                         return;
+                    }
+
+                    if (!_outbound)
+                    {
+                        _inner.Write(Frame(ProofTag, Proof(fromConnectingSide: false, _peerNonce, _nonce)));
                     }
 
                     _timeout.Dispose();

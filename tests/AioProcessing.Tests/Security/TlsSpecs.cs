@@ -36,11 +36,13 @@ public sealed class TlsSpecs
             Assert.Equal("over tls", await queue.GetAsync(Bounds.Remote));
             Assert.True(await child.JoinAsync(Bounds.Remote));
 
-            // A plaintext client gets no AioProcessing handshake: the port speaks TLS first.
+            // A plaintext client that opens the AioProcessing handshake gets no answer: the port speaks TLS first
+            // (without TLS, the answer would start with the handshake's magic, AIO1).
             var port = Akka.Actor.Address.Parse(context.Address).Port!.Value;
             using var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", port);
-            client.GetStream().ReadTimeout = 1500;
+            byte[] hello = [37, 0, 0, 0, .. "AIO1"u8, 1, .. RandomNumberGenerator.GetBytes(32)];
+            await client.GetStream().WriteAsync(hello);
             var buffer = new byte[64];
             var read = 0;
             try
