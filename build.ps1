@@ -46,6 +46,14 @@ switch ($Target) {
         $passed = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
         $failed = @($outcomes | Where-Object { $_ -in @('Failed', 'Error', 'Timeout', 'Aborted') }).Count
         $skipped = @($outcomes | Where-Object { $_ -in @('NotExecuted', 'Inconclusive', 'Pending') }).Count
+        # CI keeps only the tail of the log: repeat each failure (name and first lines of its message) just above the count.
+        foreach ($result in @($doc.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -in @('Failed', 'Error', 'Timeout', 'Aborted') })) {
+            Write-Output "FAILED $($result.testName) [$($result.duration)]"
+            foreach ($part in @(@('Message', 12), @('StackTrace', 8))) {
+                $node = $result.SelectSingleNode("*[local-name()='Output']/*[local-name()='ErrorInfo']/*[local-name()='$($part[0])']")
+                if ($null -ne $node) { ($node.InnerText -split "`n" | Select-Object -First $part[1]) | ForEach-Object { Write-Output "    $_" } }
+            }
+        }
         Write-Output "$passed passed, $failed failed, $skipped skipped"
         if ($failed -gt 0 -or $testExit -ne 0 -or $passed -eq 0) { exit 1 }
     }

@@ -61,7 +61,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         /// <summary>A worker node the coordinator spawned: the connection is its life.</summary>
         SpawnedWorker,
 
-        /// <summary>A process that joined with <see cref="ConnectAsync"/>: DeathWatch alone decides.</summary>
+        /// <summary>A process that joined with <see cref="ConnectAsync"/>: DeathWatch, or a probe after its connection drops, decides.</summary>
         Joined,
     }
 

@@ -14,7 +14,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
 {
     // How long a joined node whose connection dropped has to answer a probe before it is declared dead. Its
     // connection dropping is not its death (it may be on another machine), but a live node answers at once.
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-nodes";

@@ -6,14 +6,20 @@ namespace AioProcessing.Internal;
 /// <summary>
 /// Lives in every process that joined a coordinator (not in the coordinator's own), as the member the coordinator
 /// watches, and reports, once, that the coordinator is lost: DeathWatch on its node manager fired (process gone,
-/// quarantined, or unreachable past the failure detector), or, for a node the coordinator spawned (which never
-/// reconnects), the connection to it dropped.
+/// quarantined, or unreachable past the failure detector), or the connection to it dropped and then either, for a
+/// node the coordinator spawned (which never reconnects), at once, or, for a process that joined, when a probe
+/// finds nobody there (its connection dropping is not its death: it may be on another machine, but a live
+/// coordinator answers at once, and a dead one's port refuses the probe's connection).
 /// </summary>
-internal sealed class CoordinatorWatch : ReceiveActor
+internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
 {
+    /// <summary>How long the coordinator has to answer the probe sent when the connection to it dropped.</summary>
+    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
     private readonly IActorRef _coordinator;
     private readonly bool _connectionIsLife;
     private readonly Action<string> _lost;
+    private long _probe;
 
     public CoordinatorWatch(IActorRef coordinator, bool connectionIsLife, Action<string> lost)
     {
@@ -22,9 +28,38 @@ internal sealed class CoordinatorWatch : ReceiveActor
         _lost = lost;
         Receive<Terminated>(_ => Lost("DeathWatch reported the coordinator gone"));
         Receive<Actors.Nodes.NodeProtocol.Evicted>(m => Lost("the coordinator declared this process dead (" + m.Reason + ") and gave back what it held"));
-        Receive<DisassociatedEvent>(m => m.RemoteAddress == _coordinator.Path.Address, _ => Lost("the connection to the coordinator dropped"));
+        Receive<DisassociatedEvent>(m => m.RemoteAddress == _coordinator.Path.Address, _ => OnDisassociated());
         Receive<DisassociatedEvent>(_ => { });
+        Receive<ActorIdentity>(m =>
+        {
+            if (m.MessageId is not long probe || probe != _probe)
+            {
+                return;
+            }
+
+            // An undeliverable probe comes back unanswered from dead letters: nobody is there.
+            if (m.Subject is null || m.Subject.IsNobody())
+            {
+                Lost("the connection to the coordinator dropped and it cannot be reached");
+            }
+            else
+            {
+                Timers.Cancel(ProbeKey);
+            }
+        });
+        Receive<ProbeExpired>(m =>
+        {
+            if (m.Probe == _probe)
+            {
+                Lost($"the connection to the coordinator dropped and it did not answer within {ProbeTimeout.TotalSeconds:0.#} s");
+            }
+        });
     }
+
+    private static object ProbeKey { get; } = new();
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef coordinator, bool connectionIsLife, Action<string> lost) =>
         Akka.Actor.Props.Create(() => new CoordinatorWatch(coordinator, connectionIsLife, lost));
@@ -32,17 +67,29 @@ internal sealed class CoordinatorWatch : ReceiveActor
     protected override void PreStart()
     {
         Context.Watch(_coordinator);
-        if (_connectionIsLife)
-        {
-            Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
-        }
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void OnDisassociated()
+    {
+        if (_connectionIsLife)
+        {
+            Lost("the connection to the coordinator dropped");
+            return;
+        }
+
+        _probe++;
+        _coordinator.Tell(new Identify(_probe), Self);
+        Timers.StartSingleTimer(ProbeKey, new ProbeExpired(_probe), ProbeTimeout);
+    }
 
     private void Lost(string why)
     {
         _lost(why);
         Context.Stop(Self);
     }
+
+    private sealed record ProbeExpired(long Probe);
 }

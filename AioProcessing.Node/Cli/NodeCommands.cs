@@ -135,7 +135,8 @@ internal static class NodeCommands
             {
                 var cause = (ex as System.Reflection.TargetInvocationException)?.InnerException ?? ex;
                 await error.WriteLineAsync($"join: {cause.Message}").ConfigureAwait(false);
-                return WorkerExitCodes.StartFailed;
+                // Losing the coordinator while serving is not failing to start: the Api's exception, known by name.
+                return cause.GetType().FullName == "AioProcessing.CoordinatorLostException" ? WorkerExitCodes.CoordinatorLost : WorkerExitCodes.StartFailed;
             }
         });
         return command;
@@ -167,7 +168,9 @@ internal static class NodeCommands
             try
             {
                 var status = await QueryAsync(node.System, address, secret, ct).ConfigureAwait(false);
-                await WriteStatusAsync(output, status, ct).ConfigureAwait(false);
+                // The query joins as a member to be answered; it is not one of the coordinator's nodes, so it is left out.
+                var self = ((ExtendedActorSystem)node.System).Provider.DefaultAddress.ToString();
+                await WriteStatusAsync(output, status with { Nodes = [.. status.Nodes.Where(n => n.Address != self)] }, ct).ConfigureAwait(false);
                 return 0;
             }
             catch (Exception ex) when (ex is AskTimeoutException or InvalidOperationException)

@@ -94,6 +94,30 @@ public sealed class JoinSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_frozen_program_that_joined_keeps_its_lock_through_short_silence_and_loses_it_to_the_failure_detector()
+    {
+        await using var coordinator = await AioContext.StartAsync();
+        await using var holder = await HostProcess.StartAsync("hold", coordinator.Address, coordinator.Secret, "held-by-frozen");
+        Assert.Equal("HOLDING", holder.FirstLine);
+        var lck = new AioLock("held-by-frozen", coordinator);
+
+        // SIGSTOP: its connection stays open and nothing closes, only its heartbeats stop (a hung machine, a cut cable).
+        await OsProcesses.SignalAsync(holder.Pid, "STOP");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            Assert.True(await lck.AcquireAsync(Bounds.Remote), "the frozen program's lock was never released");
+            _output.WriteLine($"released {clock.ElapsedMilliseconds} ms after the freeze");
+            // Heartbeat gaps of 2 s happen on a loaded machine; a live but slow holder must not lose its lock to them.
+            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"released after {clock.ElapsedMilliseconds} ms of silence, before the 5 s pause");
+        }
+        finally
+        {
+            await OsProcesses.SignalAsync(holder.Pid, "CONT");
+        }
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task When_the_coordinator_dies_waits_in_a_joined_process_throw_and_its_holds_are_marked_lost()
     {
         await using var host = await HostProcess.StartAsync("coordinator", "spec-secret");

@@ -44,7 +44,7 @@ public sealed class ChildProgram : IAsyncDisposable
     /// <summary>Starts the node program with <paramref name="args"/>, and <paramref name="secret"/> in AIO_SECRET when given.</summary>
     public static ChildProgram Start(string? secret, params string[] args) => StartProgram("AioProcessing.Node.dll", secret, args);
 
-    /// <summary>Starts the program <paramref name="dll"/> of the test's folder with <paramref name="args"/>.</summary>
+    /// <summary>Starts the program <paramref name="dll"/> (a path, or a file of the test's folder) with <paramref name="args"/>.</summary>
     public static ChildProgram StartProgram(string dll, string? secret, params string[] args)
     {
         // Standard input redirected too: the program must not share the test runner's.
@@ -72,10 +72,10 @@ public sealed class ChildProgram : IAsyncDisposable
         return await _process.StandardOutput.ReadLineAsync(cts.Token);
     }
 
-    /// <summary>Waits (bounded) for the program to end and returns its standard output and exit code.</summary>
-    public async Task<(string Output, int ExitCode)> CompleteAsync()
+    /// <summary>Waits (for <paramref name="within"/>, else <see cref="Bounds.Remote"/>) for the program to end and returns its standard output and exit code.</summary>
+    public async Task<(string Output, int ExitCode)> CompleteAsync(TimeSpan? within = null)
     {
-        using var cts = new CancellationTokenSource(Bounds.Remote);
+        using var cts = new CancellationTokenSource(within ?? Bounds.Remote);
         var output = await _process.StandardOutput.ReadToEndAsync(cts.Token);
         await _process.WaitForExitAsync(cts.Token);
         return (output, _process.ExitCode);
