@@ -80,10 +80,8 @@ public sealed class JoinSpecs
     public async Task A_lock_held_by_a_killed_program_that_joined_is_given_to_the_next_waiter()
     {
         await using var coordinator = await AioContext.StartAsync();
-        await using var holder = await HostProcess.StartAsync("hold", coordinator.Address, coordinator.Secret, "held-by-host");
-        Assert.Equal("HOLDING", holder.FirstLine);
+        await using var holder = await HoldInAnotherProgramAsync(coordinator, "held-by-host");
         var lck = new AioLock("held-by-host", coordinator);
-        Assert.False(await lck.AcquireAsync(TimeSpan.Zero));
 
         var waiting = lck.AcquireAsync(Bounds.Remote);
         var clock = Stopwatch.StartNew();
@@ -97,8 +95,7 @@ public sealed class JoinSpecs
     public async Task A_frozen_program_that_joined_keeps_its_lock_through_short_silence_and_loses_it_to_the_failure_detector()
     {
         await using var coordinator = await AioContext.StartAsync();
-        await using var holder = await HostProcess.StartAsync("hold", coordinator.Address, coordinator.Secret, "held-by-frozen");
-        Assert.Equal("HOLDING", holder.FirstLine);
+        await using var holder = await HoldInAnotherProgramAsync(coordinator, "held-by-frozen");
         var lck = new AioLock("held-by-frozen", coordinator);
 
         // SIGSTOP: its connection stays open and nothing closes, only its heartbeats stop (a hung machine, a cut cable).
@@ -131,5 +128,22 @@ public sealed class JoinSpecs
         _output.WriteLine(lost.Message);
         Assert.True(handle.HoldLost.IsCancellationRequested);
         await Assert.ThrowsAsync<CoordinatorLostException>(() => new AioEvent("never-set-either", joined).WaitAsync(TimeSpan.FromSeconds(1)).WaitAsync(Bounds.Remote));
+    }
+
+    /// <summary>Starts a program that joins <paramref name="coordinator"/> and takes the lock <paramref name="name"/>; returns once it holds it.</summary>
+    private static async Task<HostProcess> HoldInAnotherProgramAsync(AioContext coordinator, string name)
+    {
+        var holder = await HostProcess.StartAsync("hold", coordinator.Address, coordinator.Secret, name);
+        try
+        {
+            Assert.Equal("HOLDING", holder.FirstLine);
+            Assert.False(await new AioLock(name, coordinator).AcquireAsync(TimeSpan.Zero), $"'{name}' is not held by the other program");
+            return holder;
+        }
+        catch
+        {
+            await holder.DisposeAsync();
+            throw;
+        }
     }
 }
