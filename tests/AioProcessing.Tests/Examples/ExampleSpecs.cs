@@ -67,14 +67,7 @@ public sealed class ExampleSpecs
     {
         var configuration = typeof(ExampleSpecs).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "AioProcessing.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        return Path.Combine(root.FullName, "examples", example, "bin", configuration, framework, $"{example}.dll");
+        return SourceTree.Path("examples", example, "bin", configuration, framework, $"{example}.dll");
     }
 
     private static string[] Lines(string output) =>

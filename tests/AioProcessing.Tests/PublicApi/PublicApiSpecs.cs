@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
+using AioProcessing.Tests.Support;
 using Xunit;
 
 namespace AioProcessing.Tests.PublicApi;
@@ -21,9 +21,8 @@ public sealed class PublicApiSpecs
     [Fact]
     public void The_public_api_matches_the_approved_snapshot()
     {
-        var folder = Path.GetDirectoryName(SourcePath())!;
-        var approvedPath = Path.Combine(folder, "PublicApi.approved.txt");
-        var receivedPath = Path.Combine(folder, "PublicApi.received.txt");
+        var approvedPath = SourceTree.Path("tests", "AioProcessing.Tests", "PublicApi", "PublicApi.approved.txt");
+        var receivedPath = SourceTree.Path("tests", "AioProcessing.Tests", "PublicApi", "PublicApi.received.txt");
         var received = string.Join('\n', Shipped.SelectMany(Describe)) + "\n";
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
         if (received == approved)
@@ -121,6 +120,4 @@ public sealed class PublicApiSpecs
         var own = t.GetGenericArguments().Skip(t.IsNested ? t.DeclaringType!.GetGenericArguments().Length : 0).ToArray();
         return own.Length == 0 ? name : $"{name}<{string.Join(", ", own.Select(Name))}>";
     }
-
-    private static string SourcePath([CallerFilePath] string path = "") => path;
 }
