@@ -113,6 +113,13 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
             return;
         }
 
+        if (_workers.TryGetValue(m.Worker, out var admitted) && admitted == m.NodeId)
+        {
+            // A repeat sent before our answer reached the worker.
+            m.Worker.Tell(new NodeProtocol.WorkerAdmitted(m.NodeId));
+            return;
+        }
+
         if (_expected.Remove(m.NodeId, out var expect))
         {
             Admit(m);
@@ -194,6 +201,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         _workers[m.Worker] = m.NodeId;
         _pids[m.Worker] = m.Pid;
         Context.Watch(m.Worker);
+        m.Worker.Tell(new NodeProtocol.WorkerAdmitted(m.NodeId));
     }
 
     private static void Hand(NodeProtocol.RegisterWorker worker, NodeProtocol.RunTarget target)

@@ -6,7 +6,8 @@ namespace AioProcessing.Actors.Nodes;
 /// <summary>
 /// Messages between the process that starts a worker node (the owner), the coordinator's <see cref="NodeManager"/>
 /// and the worker node itself. The path of one start: the owner sends <see cref="ExpectWorker"/> and launches the
-/// OS process; the worker sends <see cref="RegisterWorker"/>; the manager hands it <see cref="RunTarget"/> and tells
+/// OS process; the worker sends <see cref="RegisterWorker"/> (repeated until answered); the manager admits it
+/// (<see cref="WorkerAdmitted"/>), hands it <see cref="RunTarget"/> and tells
 /// the owner <see cref="WorkerUp"/>; when the target returns the worker tells the owner <see cref="TargetExited"/>
 /// and waits for its <see cref="Primitives.WaitProtocol.Ack"/> before the process exits.
 /// </summary>
@@ -27,6 +28,13 @@ public static class NodeProtocol
 
     /// <summary>A worker node joining the coordinator, proving it was handed the coordinator's secret.</summary>
     public sealed record RegisterWorker(string NodeId, int Pid, string Secret, IActorRef Worker) : IAioMessage;
+
+    /// <summary>
+    /// The coordinator's answer to a <see cref="RegisterWorker"/> it accepted (and to every repeat of it). A worker
+    /// repeats its registration until it hears this, <see cref="RunTarget"/> or <see cref="WorkerRejected"/>, so a
+    /// first association that failed does not leave it waiting until its start timeout.
+    /// </summary>
+    public sealed record WorkerAdmitted(string NodeId) : IAioMessage;
 
     /// <summary>Sent to a worker that failed to register; it exits.</summary>
     public sealed record WorkerRejected(string Reason) : IAioMessage;
@@ -81,6 +89,7 @@ public static class NodeProtocol
         .Add<ExpectWarmWorker>("nw", static (w, m) => { w.String(m.NodeId); w.Actor(m.Notify); }, static r => new ExpectWarmWorker(r.String()!, r.Actor()))
         .Add<ForgetWorker>("nf", static (w, m) => w.String(m.NodeId), static r => new ForgetWorker(r.String()!))
         .Add<RegisterWorker>("nr", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.String(m.Secret); w.Actor(m.Worker); }, static r => new RegisterWorker(r.String()!, r.Int(), r.String()!, r.Actor()))
+        .Add<WorkerAdmitted>("na", static (w, m) => w.String(m.NodeId), static r => new WorkerAdmitted(r.String()!))
         .Add<WorkerRejected>("nj", static (w, m) => w.String(m.Reason), static r => new WorkerRejected(r.String()!))
         .Add<RunTarget>("nt", WriteRun, ReadRun)
         .Add<WorkerUp>("nu", static (w, m) => { w.String(m.NodeId); w.Int(m.Pid); w.Actor(m.Worker); }, static r => new WorkerUp(r.String()!, r.Int(), r.Actor()))

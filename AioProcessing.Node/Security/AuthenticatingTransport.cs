@@ -70,12 +70,21 @@ public sealed class AuthenticatingTransportProvider : ITransportAdapterProvider
 /// as multiprocessing's authkey challenge does. The connecting side sends a random nonce (Hello), the listening side
 /// its own; the connecting side proves the secret, and only then does the listening side prove it back. A proof is
 /// HMAC-SHA256(secret, role, peer's nonce, own nonce); the roles differ by direction, so an answer cannot be
-/// reflected, and a stranger gets no proof to guess the secret from. A peer that sends anything else, a wrong answer, or nothing within <see cref="HandshakeTimeout"/> is
+/// reflected, and a stranger gets no proof to guess the secret from. The connecting side repeats its Hello until it
+/// is answered (see <see cref="HelloRepeat"/>); the listener answers a repeat again. A peer that sends anything else, a wrong answer, or nothing within <see cref="HandshakeTimeout"/> is
 /// logged and disconnected. Addresses and schemes are those of the wrapped transport.
 /// </summary>
 internal sealed class AuthenticatingTransport : Transport
 {
     internal static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the connecting side waits for the listener's nonce before it says Hello again. Over TLS, under load,
+    /// a first Hello once went unanswered until <see cref="HandshakeTimeout"/> (and the worker never joined). Where it
+    /// stuck is not known; DotNetty's TLS handler queues writes made before its own handshake completes, and a later
+    /// write pushes out whatever is queued.
+    /// </summary>
+    internal static readonly TimeSpan HelloRepeat = TimeSpan.FromMilliseconds(500);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, AuthenticatingTransport> Instances = [];
     private readonly Transport _wrapped;
@@ -165,6 +174,7 @@ internal sealed class AuthenticatingTransport : Transport
         private readonly Lock _gate = new();
         private readonly List<IHandleEvent> _early = [];
         private readonly Timer _timeout;
+        private readonly Timer? _helloRepeat;
         private byte[]? _peerNonce;
         private AuthenticatedHandle? _handle;
         private IHandleEventListener? _upper;
@@ -180,6 +190,7 @@ internal sealed class AuthenticatingTransport : Transport
             if (outbound)
             {
                 inner.Write(Frame(HelloTag, _nonce));
+                _helloRepeat = new Timer(_ => RepeatHello(), null, HelloRepeat, HelloRepeat);
             }
 
             inner.ReadHandlerSource.SetResult(this);
@@ -225,7 +236,17 @@ internal sealed class AuthenticatingTransport : Transport
             var body = frame[(Magic.Length + 1)..];
             switch (frame[Magic.Length])
             {
+                case HelloTag when _peerNonce is not null && body.SequenceEqual(_peerNonce):
+                    // A repeated Hello (see HelloRepeat): the listener repeats its answer, which may be what was
+                    // stuck; the connecting side already answered the first one.
+                    if (!_outbound)
+                    {
+                        _inner.Write(Frame(HelloTag, _nonce));
+                    }
+
+                    break;
                 case HelloTag when _peerNonce is null:
+                    _helloRepeat?.Dispose();
                     _peerNonce = body.ToArray();
                     // The listening side answers with its nonce only: it proves nothing to a peer that has not proved
                     // itself first (so a stranger gets no HMAC to guess the secret from), as multiprocessing does.
@@ -258,6 +279,18 @@ internal sealed class AuthenticatingTransport : Transport
                 default:
                     Refuse("it broke the order of the handshake");
                     break;
+            }
+        }
+
+        private void RepeatHello()
+        {
+            lock (_gate)
+            {
+                // Under the gate: a repeat must not follow the proof that answers the peer's nonce.
+                if (_peerNonce is null && !_completed.Task.IsCompleted)
+                {
+                    _inner.Write(Frame(HelloTag, _nonce));
+                }
             }
         }
 
@@ -306,6 +339,7 @@ internal sealed class AuthenticatingTransport : Transport
             }
 
             _timeout.Dispose();
+            _helloRepeat?.Dispose();
             Interlocked.Increment(ref _transport._refusals);
             _transport._log.Warning("Refused {0} association with {1}: {2}. Nothing it sent was read.", _outbound ? "an outbound" : "an inbound", _inner.RemoteAddress, why);
             _inner.Disassociate("aio-auth: " + why, _transport._log);

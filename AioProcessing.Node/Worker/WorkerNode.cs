@@ -10,10 +10,14 @@ namespace AioProcessing.Node.Worker;
 /// handed on a dedicated thread (so blocking facades never starve the thread pool Akka runs on), reports the
 /// outcome to the owner and then completes the exit task so the process can end.
 /// </summary>
-public sealed class WorkerNode : ReceiveActor
+public sealed class WorkerNode : ReceiveActor, IWithTimers
 {
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-worker";
+
+    // Registration is repeated until the coordinator answers: a first association that failed (its handshake timed
+    // out, and Akka dropped what was queued on it) must not leave the worker waiting out its start timeout.
+    private static readonly TimeSpan RegisterRepeat = TimeSpan.FromSeconds(1);
 
     private readonly WorkerEnvironment _environment;
     private readonly ITargetExecutor _executor;
@@ -30,8 +34,11 @@ public sealed class WorkerNode : ReceiveActor
         _exit = exit;
         _reportTimeout = reportTimeout;
         Receive<NodeProtocol.RunTarget>(OnRun);
+        Receive<NodeProtocol.WorkerAdmitted>(_ => Timers.Cancel(RegisterAgain.Instance));
+        Receive<RegisterAgain>(_ => Register());
         Receive<NodeProtocol.WorkerRejected>(m =>
         {
+            Timers.Cancel(RegisterAgain.Instance);
             Console.Error.WriteLine($"AioProcessing worker {environment.Bootstrap.NodeId}: the coordinator refused this node: {m.Reason}");
             _exit.TrySetResult(WorkerExitCodes.Rejected);
         });
@@ -42,6 +49,9 @@ public sealed class WorkerNode : ReceiveActor
         });
     }
 
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerEnvironment environment, ITargetExecutor executor, TaskCompletionSource<int> exit, TimeSpan reportTimeout) =>
         Akka.Actor.Props.Create(() => new WorkerNode(environment, executor, exit, reportTimeout));
@@ -49,8 +59,8 @@ public sealed class WorkerNode : ReceiveActor
     /// <inheritdoc />
     protected override void PreStart()
     {
-        var manager = Context.ActorSelection(_environment.Coordinator + NodeManager.Path);
-        manager.Tell(new NodeProtocol.RegisterWorker(_environment.Bootstrap.NodeId, Environment.ProcessId, _environment.Bootstrap.Secret, Self));
+        Register();
+        Timers.StartPeriodicTimer(RegisterAgain.Instance, RegisterAgain.Instance, RegisterRepeat);
         // The first association takes a while; use it to get the executor ready.
         var (environment, executor, log) = (_environment, _executor, _log);
         _ = Task.Run(() =>
@@ -69,8 +79,13 @@ public sealed class WorkerNode : ReceiveActor
         });
     }
 
+    private void Register() =>
+        Context.ActorSelection(_environment.Coordinator + NodeManager.Path)
+            .Tell(new NodeProtocol.RegisterWorker(_environment.Bootstrap.NodeId, Environment.ProcessId, _environment.Bootstrap.Secret, Self));
+
     private void OnRun(NodeProtocol.RunTarget run)
     {
+        Timers.Cancel(RegisterAgain.Instance);
         if (_running)
         {
             _log.Warning("Ignoring a second target for node {0}.", run.NodeId);
@@ -114,5 +129,10 @@ public sealed class WorkerNode : ReceiveActor
         }
 
         _exit.TrySetResult(outcome.ExitCode);
+    }
+
+    private sealed class RegisterAgain
+    {
+        public static readonly RegisterAgain Instance = new();
     }
 }

@@ -142,6 +142,7 @@ public sealed class ControlMessageSerializerSpecs : TestKit
             new NodeProtocol.Evicted("gone"),
             new PrimitiveHost.Create(68, PrimitiveHost.Kind.RLock, 0, 0, null, "migrations"),
             new NodeProtocol.WorkerRejected("wrong secret"),
+            new NodeProtocol.WorkerAdmitted("node-1"),
             run,
             new NodeProtocol.WorkerUp("node-1", 1234, actor),
             new NodeProtocol.TargetExited("node-1", 0, null),

@@ -51,6 +51,42 @@ public sealed class SecuritySpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_repeated_hello_is_answered_again_and_a_peer_that_then_proves_the_secret_gets_the_coordinators_proof()
+    {
+        // The connecting side repeats its Hello while unanswered (a first one can stay unflushed under TLS); the
+        // repeat must not break the handshake. Spoken here over a raw socket, as a node of ours would.
+        await using var context = await AioContext.StartAsync();
+        var port = Address.Parse(context.Address).Port!.Value;
+        var secret = System.Text.Encoding.UTF8.GetBytes(context.Secret);
+        var nonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using var bound = new CancellationTokenSource(Bounds.Remote);
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, bound.Token);
+        var stream = client.GetStream();
+        byte[] hello = Frame([.. Magic, 1, .. nonce]);
+        byte[] twice = [.. hello, .. hello];
+        await stream.WriteAsync(twice, bound.Token);
+
+        var answer = await ReadFrameAsync(stream, bound.Token);
+        Assert.Equal([.. Magic, 1], answer[..5]);
+        Assert.Equal(answer, await ReadFrameAsync(stream, bound.Token));
+        var theirs = answer[5..];
+
+        await stream.WriteAsync(Frame([.. Magic, 2, .. Hmac(secret, [(byte)'C', .. theirs, .. nonce])]), bound.Token);
+        byte[] expected = [.. Magic, 2, .. Hmac(secret, [(byte)'L', .. nonce, .. theirs])];
+        Assert.Equal(expected, await ReadFrameAsync(stream, bound.Token));
+
+        // A second Hello with another nonce is no repeat: the connection is cut after the first answer.
+        using var other = new TcpClient();
+        await other.ConnectAsync("127.0.0.1", port, bound.Token);
+        var otherStream = other.GetStream();
+        byte[] helloThenAnother = [.. hello, .. Frame([.. Magic, 1, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)])];
+        await otherStream.WriteAsync(helloThenAnother, bound.Token);
+        Assert.Equal(answer.Length, (await ReadFrameAsync(otherStream, bound.Token)).Length);
+        Assert.Equal(0, await otherStream.ReadAsync(new byte[1], bound.Token));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Thousands_of_garbage_truncated_oversized_and_forged_frames_leave_the_coordinator_serving_in_bounded_memory()
     {
         await using var context = await AioContext.StartAsync();
@@ -196,6 +232,17 @@ public sealed class SecuritySpecs
     }
 
     private static byte[] Frame(byte[] payload) => [.. Length(payload.Length), .. payload];
+
+    private static byte[] Hmac(byte[] key, byte[] data) => System.Security.Cryptography.HMACSHA256.HashData(key, data);
+
+    private static async Task<byte[]> ReadFrameAsync(NetworkStream stream, CancellationToken ct)
+    {
+        var prefix = new byte[4];
+        await stream.ReadExactlyAsync(prefix, ct);
+        var payload = new byte[BinaryPrimitives.ReadInt32LittleEndian(prefix)];
+        await stream.ReadExactlyAsync(payload, ct);
+        return payload;
+    }
 
     private static byte[] RandomBytes(Random random, int count)
     {

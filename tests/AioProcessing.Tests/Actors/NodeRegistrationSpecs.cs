@@ -1,0 +1,81 @@
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Node.Worker;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Xunit;
+
+namespace AioProcessing.Tests.Actors;
+
+/// <summary>
+/// A worker's registration survives a lost first message: the worker repeats it until the coordinator answers, and
+/// the coordinator admits a repeat instead of refusing it.
+/// </summary>
+public sealed class NodeRegistrationSpecs : TestKit
+{
+    private const string Secret = "spec-secret";
+
+    [Fact]
+    public void The_manager_admits_a_repeated_registration_again_and_hands_the_target_once()
+    {
+        var manager = Sys.ActorOf(NodeManager.Props(Secret));
+        var owner = CreateTestProbe();
+        var worker = CreateTestProbe();
+        var run = new NodeProtocol.RunTarget("node-1", "Process-1", [1, 2, 3], owner.Ref);
+        manager.Tell(new NodeProtocol.ExpectWorker("node-1", run));
+
+        manager.Tell(new NodeProtocol.RegisterWorker("node-1", 4242, Secret, worker.Ref));
+        worker.ExpectMsg(new NodeProtocol.WorkerAdmitted("node-1"));
+        Assert.Same(run, worker.ExpectMsg<NodeProtocol.RunTarget>());
+        owner.ExpectMsg<NodeProtocol.WorkerUp>(m => Assert.Equal(4242, m.Pid));
+
+        // The repeat a worker sends before the answer reached it.
+        manager.Tell(new NodeProtocol.RegisterWorker("node-1", 4242, Secret, worker.Ref));
+        worker.ExpectMsg(new NodeProtocol.WorkerAdmitted("node-1"));
+        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        owner.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // Another actor claiming the same node id is still refused: only the admitted worker may repeat.
+        var impostor = CreateTestProbe();
+        manager.Tell(new NodeProtocol.RegisterWorker("node-1", 4343, Secret, impostor.Ref));
+        impostor.ExpectMsg<NodeProtocol.WorkerRejected>();
+    }
+
+    [Fact]
+    public void A_worker_repeats_its_registration_until_the_coordinator_admits_it()
+    {
+        // The coordinator's node manager, as the worker finds it by path, is this spec's probe.
+        var coordinator = CreateTestProbe();
+        Sys.ActorOf(Props.Create(() => new Forwarder(coordinator.Ref)), NodeManager.Name);
+        var address = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+        var bootstrap = new WorkerBootstrap(address.ToString(), "node-7", Secret, "unused", [], null);
+        var exit = new TaskCompletionSource<int>();
+        Sys.ActorOf(WorkerNode.Props(new WorkerEnvironment(Sys, address, bootstrap), new IdleExecutor(), exit, TimeSpan.FromSeconds(5)), WorkerNode.Name);
+
+        // The first registration is lost (nobody answers it); the worker says it again, about a second later.
+        var first = coordinator.ExpectMsg<NodeProtocol.RegisterWorker>(TimeSpan.FromSeconds(5));
+        Assert.Equal(("node-7", Secret), (first.NodeId, first.Secret));
+        var again = coordinator.ExpectMsg<NodeProtocol.RegisterWorker>(TimeSpan.FromSeconds(3));
+        Assert.Equal(first.Worker, again.Worker);
+
+        // Once admitted it stops repeating, and keeps waiting for its target.
+        again.Worker.Tell(new NodeProtocol.WorkerAdmitted("node-7"));
+        var inFlight = coordinator.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as NodeProtocol.RegisterWorker);
+        Assert.True(inFlight.Count <= 1, $"{inFlight.Count} repeats after the answer");
+        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(2500));
+        Assert.False(exit.Task.IsCompleted);
+    }
+
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(IActorRef to) => ReceiveAny(m => to.Forward(m));
+    }
+
+    private sealed class IdleExecutor : ITargetExecutor
+    {
+        public void Prepare(WorkerEnvironment environment)
+        {
+        }
+
+        public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run) => new(0, null);
+    }
+}
