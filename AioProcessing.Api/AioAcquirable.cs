@@ -96,6 +96,7 @@ public abstract class AioAcquirable : AioPrimitive
     private protected void TellRelease()
     {
         Context.ThrowIfDisposed();
+        Context.SendUnsentPuts();
         Actor.Tell(ReleaseRequest(WaitProtocol.NoReply), Context.Inbox);
     }
 

@@ -28,6 +28,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private readonly ConcurrentDictionary<IActorRef, int> _grants = new();
     private readonly ConcurrentDictionary<ActorPath, RLockOwnership> _rlocks = new();
     private readonly ConcurrentDictionary<ActorPath, QueueChannel> _queues = new();
+    private long _unsentPuts;
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
@@ -404,6 +405,27 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     /// <summary>This process's end of the queue actor <paramref name="actor"/>, shared by all its facades here.</summary>
     internal QueueChannel QueueChannelOf(IActorRef actor) => _queues.GetOrAdd(actor.Path, static (_, state) => new QueueChannel(state.Context, state.Actor), (Context: this, Actor: actor));
+
+    /// <summary>Counts puts that wait in a <see cref="QueueChannel"/> behind the batch in flight (negative: sent).</summary>
+    internal void CountUnsentPuts(int delta) => Interlocked.Add(ref _unsentPuts, delta);
+
+    /// <summary>
+    /// Sends, now, every put of this process that still waits behind a batch in flight. Called before anything else
+    /// goes to the coordinator (a request, a release): what that message lets happen, such as another process taking
+    /// the lock or seeing the event, then comes after the items, as it would with Python's queues in one process.
+    /// </summary>
+    internal void SendUnsentPuts()
+    {
+        if (Interlocked.Read(ref _unsentPuts) == 0)
+        {
+            return;
+        }
+
+        foreach (var channel in _queues.Values)
+        {
+            channel.SendUnsent();
+        }
+    }
 
     /// <summary>
     /// Delivers what this process put and gives back what it fetched and did not take, for every queue it used:

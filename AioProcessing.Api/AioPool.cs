@@ -525,6 +525,7 @@ internal static class PoolWorker
                 // Leaving: report what ran, ask for nothing.
                 if (done.Length > 0)
                 {
+                    context.SendUnsentPuts();
                     scheduler.Tell(new PoolActor.Pull(WaitProtocol.NoReply, done), context.Inbox);
                 }
 

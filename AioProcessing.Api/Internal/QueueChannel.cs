@@ -10,8 +10,10 @@ namespace AioProcessing.Internal;
 /// <list type="bullet">
 /// <item><b>Puts</b> to an unbounded queue are written behind: a put is sent at once when nothing is in flight, and
 /// otherwise joins the next batch, sent when the coordinator confirms the one in flight. Put returns without waiting
-/// (unless <c>aio.queue.put-window</c> items are unconfirmed); <see cref="FlushAsync"/> waits for confirmation. A
-/// bounded queue's puts wait for room, one request each, as Python's.</item>
+/// (unless <c>aio.queue.put-window</c> items are unconfirmed); <see cref="FlushAsync"/> waits for confirmation.
+/// Anything else this process sends to the coordinator first sends what is still waiting here
+/// (<see cref="SendUnsent"/>, through <see cref="AioContext.SendUnsentPuts"/>), so that a lock released or an event
+/// set after a put cannot overtake it. A bounded queue's puts wait for room, one request each, as Python's.</item>
 /// <item><b>Takes</b> in a process other than the coordinator's fetch up to <c>aio.queue.prefetch</c> items at once.
 /// The coordinator lends them until this process reports them taken (piggybacked on the next fetch, or after 2 ms);
 /// untaken ones are given back after <c>aio.queue.prefetch-hold</c> without a Get, and go back by themselves if this
@@ -33,7 +35,7 @@ internal sealed class QueueChannel
     // Put side.
     private readonly List<byte[]> _outgoing = [];
     private int? _maxSize;
-    private bool _batchInFlight;
+    private int _batchesInFlight;
     private long _unconfirmed;
     private Exception? _putError;
     private TaskCompletionSource _putProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,25 +102,48 @@ internal sealed class QueueChannel
             return true;
         }
 
-        byte[][]? batch = null;
+        SentBatch? sent = null;
         lock (_gate)
         {
             ThrowIfPutFailed();
             _outgoing.AddRange(items);
+            _context.CountUnsentPuts(items.Length);
             _unconfirmed += items.Length;
-            if (!_batchInFlight)
+            if (_batchesInFlight == 0)
             {
-                batch = TakeOutgoing();
+                sent = SendLocked(TakeOutgoing());
             }
         }
 
-        if (batch is not null)
+        if (sent is not null)
         {
-            SendBatch(batch);
+            Watch(sent);
         }
 
         await WaitUnconfirmedAtMostAsync(_context.Settings.QueuePutWindow, ct).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Sends every put still waiting behind the batch in flight, now: called before this process sends anything else
+    /// to the coordinator. Messages from one process reach the coordinator in the order sent, so whatever the next
+    /// message lets happen, these items are in the queue first.
+    /// </summary>
+    public void SendUnsent()
+    {
+        List<SentBatch>? sent = null;
+        lock (_gate)
+        {
+            while (_outgoing.Count > 0 && _putError is null)
+            {
+                (sent ??= []).Add(SendLocked(TakeOutgoing()));
+            }
+        }
+
+        foreach (var batch in sent ?? [])
+        {
+            Watch(batch);
+        }
     }
 
     /// <summary>Waits until the coordinator confirmed every put made through this channel so far.</summary>
@@ -427,29 +452,32 @@ internal sealed class QueueChannel
 
         var batch = _outgoing.GetRange(0, count).ToArray();
         _outgoing.RemoveRange(0, count);
-        _batchInFlight = true;
+        _context.CountUnsentPuts(-count);
         return batch;
     }
 
-    private void SendBatch(byte[][] batch)
+    // Under the gate, so that batches leave in the order their items were put, whichever thread sends them.
+    private SentBatch SendLocked(byte[][] batch)
     {
+        _batchesInFlight++;
         var id = Requests.NextId();
-        Task<IAioReply> answer;
         try
         {
             // Completed on the delivering thread: the next batch goes out from there, without a pool thread.
             // The queue answers an unbounded put at once; no answer within aio.ask.grace means it is unreachable.
-            answer = _context.Inbox.Expect(id, Environment.TickCount64 + (long)_context.Settings.AskGrace.TotalMilliseconds, completeInline: true);
+            var answer = _context.Inbox.Expect(id, Environment.TickCount64 + (long)_context.Settings.AskGrace.TotalMilliseconds, completeInline: true);
+            _actor.Tell(PartsAhead(id, WaitProtocol.Infinite, batch), _context.Inbox);
+            return new SentBatch(answer, batch.Length);
         }
         catch (Exception ex) when (ex is ObjectDisposedException)
         {
-            OnBatchAnswered(Task.FromException<IAioReply>(ex), batch.Length);
-            return;
+            return new SentBatch(Task.FromException<IAioReply>(ex), batch.Length);
         }
-
-        _actor.Tell(PartsAhead(id, WaitProtocol.Infinite, batch), _context.Inbox);
-        answer.ContinueWith(static (t, state) => ((BatchState)state!).Channel.OnBatchAnswered(t, ((BatchState)state!).Count), new BatchState(this, batch.Length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    // Outside the gate: an answer already there runs OnBatchAnswered at once, on this thread.
+    private void Watch(SentBatch sent) =>
+        sent.Answer.ContinueWith(static (t, state) => ((BatchState)state!).Channel.OnBatchAnswered(t, ((BatchState)state!).Count), new BatchState(this, sent.Count), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     // An item too large for one frame travels alone: its parts go ahead, the put carries the last one.
     private QueueActor.Put PartsAhead(long id, long timeoutMs, byte[][] items)
@@ -470,11 +498,11 @@ internal sealed class QueueChannel
 
     private void OnBatchAnswered(Task<IAioReply> answer, int count)
     {
-        byte[][]? next = null;
+        SentBatch? next = null;
         TaskCompletionSource progress;
         lock (_gate)
         {
-            _batchInFlight = false;
+            _batchesInFlight--;
             _putError ??= answer.Status switch
             {
                 TaskStatus.RanToCompletion when answer.Result is WaitProtocol.Failed failed => new InvalidOperationException($"The queue refused items put earlier: {failed.Message}."),
@@ -484,9 +512,9 @@ internal sealed class QueueChannel
             if (_putError is null)
             {
                 _unconfirmed -= count;
-                if (_outgoing.Count > 0)
+                if (_batchesInFlight == 0 && _outgoing.Count > 0)
                 {
-                    next = TakeOutgoing();
+                    next = SendLocked(TakeOutgoing());
                 }
             }
 
@@ -497,7 +525,7 @@ internal sealed class QueueChannel
         progress.TrySetResult();
         if (next is not null)
         {
-            SendBatch(next);
+            Watch(next);
         }
     }
 
@@ -537,4 +565,6 @@ internal sealed class QueueChannel
     }
 
     private sealed record BatchState(QueueChannel Channel, int Count);
+
+    private sealed record SentBatch(Task<IAioReply> Answer, int Count);
 }

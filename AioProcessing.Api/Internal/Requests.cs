@@ -47,6 +47,7 @@ internal static class Requests
         var id = request.RequestId;
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)context.Settings.AskGrace.TotalMilliseconds;
         var answer = context.Inbox.Expect(id, deadline, Blocking.InSyncCall);
+        context.SendUnsentPuts();
         actor.Tell(request, context.Inbox);
         if (!Blocking.InSyncCall && actor.Path.Address.HasLocalScope)
         {
