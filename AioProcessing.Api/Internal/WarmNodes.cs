@@ -51,7 +51,8 @@ internal sealed class WarmNodes : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref _disposed, 1);
-        var nodes = _all.Values.ToArray();
+        // Taken out of _all, so that the exit watch of Launch leaves them to this method.
+        var nodes = _all.Keys.Select(id => _all.TryRemove(id, out var node) ? node : null).OfType<WarmNode>().ToArray();
         foreach (var node in nodes)
         {
             node.Process.Kill();

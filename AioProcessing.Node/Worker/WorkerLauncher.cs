@@ -132,6 +132,7 @@ public sealed class WorkerProcess : IDisposable
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _stderrPump;
     private int _signalSent;
+    private int _disposed;
 
     internal WorkerProcess(Process process, WorkerBootstrap bootstrap)
     {
@@ -204,9 +205,15 @@ public sealed class WorkerProcess : IDisposable
         _ = NativeMethods.Kill(Pid, 15);
     }
 
-    /// <summary>Kills the process if it still runs and releases the handle.</summary>
+    /// <summary>Kills the process if it still runs and releases the handle; once, from whichever thread comes first.</summary>
     public void Dispose()
     {
+        // Process is not safe to dispose from two threads at once (seen: a NullReferenceException inside Close()).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (!_exited.Task.IsCompleted)
         {
             Kill();

@@ -8,6 +8,48 @@ namespace AioProcessing.Tests.Processes;
 public sealed class LifecycleSpecs
 {
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_process_disposed_from_several_threads_at_once_is_killed_once_without_an_error()
+    {
+        // A warm node's exit watch and the context's disposal once disposed the same process together, and
+        // Process.Close() threw. Each round races eight disposals of a live OS process.
+        var bootstrap = new AioProcessing.Node.Worker.WorkerBootstrap("akka.tcp://aio@127.0.0.1:1", "node", "secret", "none", [], null);
+        for (var round = 0; round < 10; round++)
+        {
+            var os = Process.Start(new ProcessStartInfo("sleep", "30") { RedirectStandardInput = true, RedirectStandardError = true })!;
+            var worker = new AioProcessing.Node.Worker.WorkerProcess(os, bootstrap);
+            using var start = new Barrier(8);
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                start.SignalAndWait(Bounds.Remote);
+                worker.Dispose();
+            })));
+            Assert.Equal(9, worker.SignalSent);
+            Assert.True(await EndedAsync(worker.Pid), $"sleep (pid {worker.Pid}) still runs after the disposals");
+        }
+    }
+
+    // Gone, or a zombie not yet reaped (its handle was disposed, so nobody may wait for it here).
+    private static async Task<bool> EndedAsync(int pid)
+    {
+        for (var deadline = DateTime.UtcNow + Bounds.Remote; DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1].StartsWith('Z'))
+                {
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Disposing_a_context_kills_its_daemon_processes()
     {
         var context = await AioContext.StartAsync();
