@@ -16,7 +16,11 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
     /// <summary>Creates the logger; Akka does this through <c>akka.loggers</c>.</summary>
     public StderrLogger()
     {
-        var quiet = Context.System.Settings.Config.GetBoolean("aio.log.quiet-disassociations");
+        var config = Context.System.Settings.Config;
+        var quiet = config.GetBoolean("aio.log.quiet-disassociations");
+        var connectionErrors = new LogThrottle(
+            config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false),
+            line => Console.Error.WriteLine($"[WARNING][{DateTime.UtcNow:HH:mm:ss.fff}][connections] {line}"));
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
@@ -26,6 +30,17 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
             }
 
             var level = e.LogLevel().ToString().Replace("Level", "", StringComparison.Ordinal).ToUpperInvariant();
+            if (EngineNoise.IsConnectionError(e))
+            {
+                // One line without the transport's stack trace, and at most one an interval.
+                if (connectionErrors.Admit(EngineNoise.ConnectionErrorKind(e.Cause)))
+                {
+                    Console.Error.WriteLine($"[{level}][{e.Timestamp:HH:mm:ss.fff}][{e.LogSource}] {e.Message}: {EngineNoise.ConnectionErrorKind(e.Cause)}");
+                }
+
+                return;
+            }
+
             Console.Error.WriteLine($"[{level}][{e.Timestamp:HH:mm:ss.fff}][{e.LogSource}] {e.Message}{(e.Cause is null ? "" : " " + e.Cause)}");
         });
     }
@@ -45,6 +60,29 @@ public static class EngineNoise
         return e.Cause?.GetType().Name == "EndpointDisassociatedException" || (e.Message?.ToString() is { } text && IsDisassociation(text));
     }
 
+    /// <summary>
+    /// Whether <paramref name="e"/> is the transport's report of a connection that broke (a frame over the size limit,
+    /// garbage, a reset): anyone who can reach the port can cause as many as they like, so they are rate-limited.
+    /// </summary>
+    public static bool IsConnectionError(LogEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Message?.ToString() is { } text && IsConnectionError(text);
+    }
+
+    /// <summary>Whether the log text <paramref name="text"/> is the transport's report of a connection that broke.</summary>
+    public static bool IsConnectionError(string text) => text.StartsWith("Error caught channel", StringComparison.Ordinal);
+
+    /// <summary>What broke a connection, in a few words: the innermost exception's type and message.</summary>
+    public static string ConnectionErrorKind(Exception? cause)
+    {
+        for (; cause?.InnerException is not null; cause = cause.InnerException)
+        {
+        }
+
+        return cause is null ? "a connection error" : $"{cause.GetType().Name}: {cause.Message}";
+    }
+
     /// <summary>Whether the log text <paramref name="text"/> reports an association ending.</summary>
     public static bool IsDisassociation(string text) =>
         text.Contains("Association with remote system", StringComparison.Ordinal)
@@ -55,10 +93,15 @@ public static class EngineNoise
         || text.Contains("Tried to associate with unreachable remote address", StringComparison.Ordinal);
 }
 
-/// <summary>An <see cref="ILoggerFactory"/> that hands everything to another except the engine's disassociation reports.</summary>
-internal sealed class QuietLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+/// <summary>
+/// An <see cref="ILoggerFactory"/> that hands everything to another except the engine's disassociation reports (when
+/// <c>aio.log.quiet-disassociations</c> says so), and the transport's reports of broken connections only once an interval.
+/// </summary>
+internal sealed class QuietLoggerFactory(ILoggerFactory inner, bool dropDisassociations, TimeSpan summaryInterval) : ILoggerFactory
 {
-    public ILogger CreateLogger(string categoryName) => new QuietLogger(inner.CreateLogger(categoryName));
+    private readonly LogThrottle _connectionErrors = new(summaryInterval, line => inner.CreateLogger("AioProcessing.Connections").Log(Microsoft.Extensions.Logging.LogLevel.Warning, "{Summary}", line));
+
+    public ILogger CreateLogger(string categoryName) => new QuietLogger(inner.CreateLogger(categoryName), dropDisassociations, _connectionErrors);
 
     public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
 
@@ -67,7 +110,7 @@ internal sealed class QuietLoggerFactory(ILoggerFactory inner) : ILoggerFactory
     {
     }
 
-    private sealed class QuietLogger(ILogger inner) : ILogger
+    private sealed class QuietLogger(ILogger inner, bool dropDisassociations, LogThrottle connectionErrors) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => inner.BeginScope(state);
@@ -76,8 +119,20 @@ internal sealed class QuietLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 
         public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (exception?.GetType().Name == "EndpointDisassociatedException" || (state?.ToString() is { } text && EngineNoise.IsDisassociation(text)))
+            if (dropDisassociations && (exception?.GetType().Name == "EndpointDisassociatedException" || (state?.ToString() is { } text && EngineNoise.IsDisassociation(text))))
             {
+                return;
+            }
+
+            if (state?.ToString() is { } line && EngineNoise.IsConnectionError(line))
+            {
+                // One entry without the transport's exception, and at most one an interval.
+                var kind = EngineNoise.ConnectionErrorKind(exception);
+                if (connectionErrors.Admit(kind))
+                {
+                    inner.Log(logLevel, eventId, "{Line}: {Kind}", line, kind);
+                }
+
                 return;
             }
 

@@ -1,7 +1,7 @@
 // A separate program for specs that need a process the test did not spawn through AioProcess, or must kill the
 // coordinator's process itself. Each scenario prints one line that the spec reads, then waits (bounded).
 //   sleeper                          start a coordinator and one worker whose target never returns; "WORKER <pid>"
-//   coordinator <secret>             start a coordinator with that secret; "COORDINATOR <address>"
+//   coordinator <secret> [hocon]     start a coordinator with that secret (and HOCON); "COORDINATOR <address>"
 //   hold <address> <secret> <name>   join that coordinator and hold the lock called <name>; "HOLDING"
 //   pool-worker <address> <secret> <pool>  join that coordinator and serve the pool called <pool>; "SERVING"
 
@@ -26,8 +26,8 @@ internal static class Program
                 }
 
                 return 0;
-            case ["coordinator", var secret]:
-                await using (var context = await AioContext.StartAsync(new AioContextOptions { Secret = secret }))
+            case ["coordinator", var secret, .. var hocon] when hocon.Length <= 1:
+                await using (var context = await AioContext.StartAsync(new AioContextOptions { Secret = secret, Hocon = hocon.FirstOrDefault() }))
                 {
                     Say($"COORDINATOR {context.Address}");
                     await Task.Delay(Linger);
@@ -54,7 +54,7 @@ internal static class Program
 
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> | hold <address> <secret> <name> | pool-worker <address> <secret> <pool>");
+                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> [hocon] | hold <address> <secret> <name> | pool-worker <address> <secret> <pool>");
                 return 2;
         }
     }

@@ -24,29 +24,8 @@ public sealed class LifecycleSpecs
                 worker.Dispose();
             })));
             Assert.Equal(9, worker.SignalSent);
-            Assert.True(await EndedAsync(worker.Pid), $"sleep (pid {worker.Pid}) still runs after the disposals");
+            Assert.True(await OsProcesses.EndedAsync(worker.Pid), $"sleep (pid {worker.Pid}) still runs after the disposals");
         }
-    }
-
-    // Gone, or a zombie not yet reaped (its handle was disposed, so nobody may wait for it here).
-    private static async Task<bool> EndedAsync(int pid)
-    {
-        for (var deadline = DateTime.UtcNow + Bounds.Remote; DateTime.UtcNow < deadline; await Task.Delay(20))
-        {
-            try
-            {
-                if (File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1].StartsWith('Z'))
-                {
-                    return true;
-                }
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     [Fact(Timeout = Bounds.Spec)]
