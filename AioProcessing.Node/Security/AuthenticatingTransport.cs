@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using AioProcessing.Node.Hosting;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
-using AioProcessing.Node.Hosting;
 using Akka.Remote.Transport;
 using Google.Protobuf;
 
