@@ -17,7 +17,6 @@ internal sealed class AioResolver : IFormatterResolver
 
     private static readonly IFormatterResolver[] Standard =
     [
-        BuiltinResolver.Instance,
         AttributeFormatterResolver.Instance,
         DynamicEnumResolver.Instance,
         DynamicGenericResolver.Instance,
@@ -35,9 +34,10 @@ internal sealed class AioResolver : IFormatterResolver
         var type = typeof(T);
         try
         {
+            // The value's own type counts the level and checks identity; the name written before it counts one more.
             if (type == typeof(object))
             {
-                return (IMessagePackFormatter<T>)(object)TypelessFormatter.Instance;
+                return GraphGuard.Guard((IMessagePackFormatter<T>)(object)TypelessFormatter.Instance, tracksIdentity: false);
             }
 
             if (type == typeof(AioConnection))
@@ -52,12 +52,12 @@ internal sealed class AioResolver : IFormatterResolver
 
             if (typeof(Delegate).IsAssignableFrom(type))
             {
-                return (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(DelegateFormatter<>).MakeGenericType(type))!;
+                return GraphGuard.Guard((IMessagePackFormatter<T>)Activator.CreateInstance(typeof(DelegateFormatter<>).MakeGenericType(type))!, tracksIdentity: true);
             }
 
             if (TransferPolicy.IsClosure(type))
             {
-                return (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(ClosureFormatter<>).MakeGenericType(type))!;
+                return GraphGuard.Guard((IMessagePackFormatter<T>)Activator.CreateInstance(typeof(ClosureFormatter<>).MakeGenericType(type))!, tracksIdentity: true);
             }
 
             if (TransferPolicy.Refusal(type) is { } refusal)
@@ -65,18 +65,24 @@ internal sealed class AioResolver : IFormatterResolver
                 return new RefusingFormatter<T>(refusal);
             }
 
+            // Built-in formatters write leaves (primitives, strings, arrays of primitives): nothing in them can nest.
+            if (BuiltinResolver.Instance.GetFormatter<T>() is { } leaf)
+            {
+                return leaf;
+            }
+
             foreach (var resolver in Standard)
             {
                 if (resolver.GetFormatter<T>() is { } formatter)
                 {
-                    return formatter;
+                    return GraphGuard.Guard(formatter, tracksIdentity: true);
                 }
             }
 
             // A declared interface or abstract class: the value's own type decides, so write its name with it.
             if (type.IsInterface || type.IsAbstract)
             {
-                return new TypedByValueFormatter<T>();
+                return GraphGuard.Guard(new TypedByValueFormatter<T>(), tracksIdentity: false);
             }
 
             if (TransferPolicy.ShapeRefusal(type) is { } shape)
@@ -84,8 +90,9 @@ internal sealed class AioResolver : IFormatterResolver
                 return new RefusingFormatter<T>(shape);
             }
 
-            return DynamicContractlessObjectResolverAllowPrivate.Instance.GetFormatter<T>()
-                ?? new RefusingFormatter<T>("MessagePack has no encoding for it");
+            return DynamicContractlessObjectResolverAllowPrivate.Instance.GetFormatter<T>() is { } contractless
+                ? GraphGuard.Guard(contractless, tracksIdentity: true)
+                : new RefusingFormatter<T>("MessagePack has no encoding for it");
         }
 #pragma warning disable CA1031 // Any failure to build a formatter becomes a refusal that names the type.
         catch (Exception ex)

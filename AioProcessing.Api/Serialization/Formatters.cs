@@ -127,7 +127,6 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
             throw new TransferException($"the method '{method.Name}' was emitted at run time and does not exist in another process");
         }
 
-        using var depth = TransferDepth.Enter();
         writer.WriteArrayHeader(5);
         writer.Write(value.GetType().AssemblyQualifiedName);
         writer.Write(declaring.AssemblyQualifiedName);
@@ -232,7 +231,6 @@ internal sealed class ClosureFormatter<T> : IMessagePackFormatter<T?>
             return;
         }
 
-        using var depth = TransferDepth.Enter();
         writer.WriteMapHeader(Fields.Length);
         foreach (var field in Fields)
         {
@@ -273,31 +271,6 @@ internal sealed class ClosureFormatter<T> : IMessagePackFormatter<T?>
         var name when name.StartsWith("CS$<>", StringComparison.Ordinal) => null,
         var name => $"captured variable '{name}'",
     };
-}
-
-/// <summary>Bounds how deep closures and delegates nest while being written, so a cycle is refused, not a stack overflow.</summary>
-internal static class TransferDepth
-{
-    private const int Limit = 64;
-
-    [ThreadStatic]
-    private static int t_depth;
-
-    public static Scope Enter()
-    {
-        if (++t_depth > Limit)
-        {
-            t_depth = 0;
-            throw new TransferException($"the captured values refer to each other in a cycle or nest deeper than {Limit} levels");
-        }
-
-        return default;
-    }
-
-    public readonly struct Scope : IDisposable
-    {
-        public void Dispose() => t_depth = Math.Max(0, t_depth - 1);
-    }
 }
 
 /// <summary>Resolves assembly-qualified type names, loading assemblies through the process's probing rules.</summary>
