@@ -400,6 +400,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
             PoolActor.ChunkStatus.Ok => done.Result,
             PoolActor.ChunkStatus.Error => throw new RemoteException(done.ErrorType, done.ErrorMessage, done.ErrorStack),
             PoolActor.ChunkStatus.Lost => throw new WorkerLostException($"{label} was lost: {done.ErrorMessage} (aio.pool.max-retries is {_context.Settings.PoolMaxRetries})."),
+            PoolActor.ChunkStatus.NoWorker => throw new WorkerLostException($"{label} was not run: {done.ErrorMessage}."),
             PoolActor.ChunkStatus.Cancelled => throw new OperationCanceledException(ct),
             _ => throw new InvalidOperationException($"{label}: {done.ErrorMessage}."),
         };
@@ -442,7 +443,10 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     }
 }
 
-/// <summary>A chunk's task was lost with its worker more often than <c>aio.pool.max-retries</c> allows.</summary>
+/// <summary>
+/// A chunk's task was lost with its worker more often than <c>aio.pool.max-retries</c> allows, or no worker process
+/// served the pool for <c>aio.pool.no-worker-timeout</c> while it waited.
+/// </summary>
 public sealed class WorkerLostException : Exception
 {
     /// <summary>Creates the exception with a default message.</summary>

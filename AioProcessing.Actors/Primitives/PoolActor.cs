@@ -8,7 +8,10 @@ namespace AioProcessing.Actors.Primitives;
 /// <see cref="Pull"/> the next chunk when idle (no static assignment), reporting the previous one's result in the
 /// same message. Each chunk's result goes back to its owner as the one answer to its submit
 /// (<see cref="ChunkDone"/>). When a worker's process dies, the chunk it was running goes back to the front, up to
-/// <c>maxRetries</c> times, after which its owner gets <see cref="ChunkStatus.Lost"/>: the pool never hangs.
+/// <c>maxRetries</c> times, after which its owner gets <see cref="ChunkStatus.Lost"/>; and when chunks wait while no
+/// worker at all serves the pool for <c>aio.pool.no-worker-timeout</c> (a named pool whose joined workers are all
+/// gone), they fail with <see cref="ChunkStatus.NoWorker"/>: the pool never hangs. A worker that joins later serves
+/// what is submitted after that.
 /// </summary>
 public sealed class PoolActor : PrimitiveActor
 {
@@ -19,14 +22,18 @@ public sealed class PoolActor : PrimitiveActor
     private const int MaxHand = 64;
 
     private readonly WaitQueue<int> _idle;
+    private readonly TimeSpan _noWorkerTimeout;
     private bool _closing;
+    private bool _watchingForWorkers;
 
     /// <summary>Creates a pool that runs a chunk again at most <paramref name="maxRetries"/> times after its worker died.</summary>
     public PoolActor(int maxRetries)
     {
         _maxRetries = maxRetries;
         _idle = NewWaitQueue<int>();
+        _noWorkerTimeout = Context.System.Settings.Config.GetTimeSpan("aio.pool.no-worker-timeout", TimeSpan.FromSeconds(30), allowInfinite: false);
         Receive<Submit>(OnSubmit);
+        Receive<NoWorkerTimeout>(_ => FailIfNoWorker());
         Receive<Pull>(OnPull);
         Receive<Load>(m => Sender.Tell(new LoadReply(m.RequestId, _pending.Sum(c => c.Tasks), _running.Values.Sum(r => r.Chunk.Tasks), _idle.Count, _closing)));
         Receive<Close>(m =>
@@ -71,6 +78,9 @@ public sealed class PoolActor : PrimitiveActor
 
         /// <summary>The pool was terminated first.</summary>
         Terminated = 4,
+
+        /// <summary>No worker process served the pool for <c>aio.pool.no-worker-timeout</c> while it waited.</summary>
+        NoWorker = 5,
     }
 
     /// <summary>Ask how loaded the pool is. Answered by <see cref="LoadReply"/>.</summary>
@@ -173,6 +183,7 @@ public sealed class PoolActor : PrimitiveActor
         else
         {
             _idle.Withdraw(requestId, outcome, Self);
+            WatchForWorkers();
         }
     }
 
@@ -208,6 +219,7 @@ public sealed class PoolActor : PrimitiveActor
 
         Dispatch();
         StopIdleWorkersIfDone();
+        WatchForWorkers();
     }
 
     private static void WriteDone(WireWriter w, ChunkDone m)
@@ -232,6 +244,7 @@ public sealed class PoolActor : PrimitiveActor
 
         _pendingById[submit.RequestId] = _pending.AddLast(new Chunk(submit.RequestId, submit.Tasks, submit.Call, Sender, 0));
         Dispatch();
+        WatchForWorkers();
     }
 
     private void OnPull(Pull pull)
@@ -247,7 +260,15 @@ public sealed class PoolActor : PrimitiveActor
         if (pull.RequestId == WaitProtocol.NoReply)
         {
             StopIdleWorkersIfDone();
+            WatchForWorkers();
             return;
+        }
+
+        // A worker asks for work: whatever waited for one need not fail.
+        if (_watchingForWorkers)
+        {
+            _watchingForWorkers = false;
+            Timers.Cancel(nameof(NoWorkerTimeout));
         }
 
         if (_pending.First is not null)
@@ -296,6 +317,35 @@ public sealed class PoolActor : PrimitiveActor
         worker.Tell(new Work(pullId, [.. items]));
     }
 
+    // Chunks wait and no worker serves the pool (none idle, none running a chunk): start the clock, once.
+    private void WatchForWorkers()
+    {
+        if (!_watchingForWorkers && _pending.Count > 0 && _running.Count == 0 && _idle.Count == 0)
+        {
+            _watchingForWorkers = true;
+            Timers.StartSingleTimer(nameof(NoWorkerTimeout), NoWorkerTimeout.Instance, _noWorkerTimeout);
+        }
+    }
+
+    private void FailIfNoWorker()
+    {
+        _watchingForWorkers = false;
+        if (_running.Count > 0 || _idle.Count > 0)
+        {
+            return;
+        }
+
+        var why = $"no worker process served the pool for {_noWorkerTimeout.TotalSeconds:0.#} s while it waited (aio.pool.no-worker-timeout)";
+        foreach (var chunk in _pending)
+        {
+            chunk.Owner.Tell(ChunkDone.Failure(chunk.RequestId, ChunkStatus.NoWorker, "", why, ""));
+        }
+
+        _pending.Clear();
+        _pendingById.Clear();
+        StopIdleWorkersIfDone();
+    }
+
     private void StopIdleWorkersIfDone()
     {
         if (_closing && _pending.Count == 0 && _running.Count == 0)
@@ -308,4 +358,10 @@ public sealed class PoolActor : PrimitiveActor
     }
 
     private sealed record Chunk(long RequestId, int Tasks, byte[] Call, IActorRef Owner, int Attempts);
+
+    // Sent by this actor's own timer, never over the wire.
+    private sealed class NoWorkerTimeout
+    {
+        public static readonly NoWorkerTimeout Instance = new();
+    }
 }

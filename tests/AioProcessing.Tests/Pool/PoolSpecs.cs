@@ -130,6 +130,31 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
         Assert.True(pids.Distinct().Count() >= 2, "only one process served the pool");
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_named_pool_with_no_worker_left_fails_its_waiting_tasks_after_the_no_worker_timeout_and_serves_again_when_one_joins()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.pool.no-worker-timeout = 3s" });
+        await using var pool = new AioPool(0, context: context, name: "crunch");
+
+        // Nobody serves it yet: the call fails within the bound, naming it, instead of waiting forever.
+        var none = await Assert.ThrowsAsync<WorkerLostException>(() => pool.ApplyAsync<int>(TestHost.PoolFunctions.PidAfter, [0]).WaitAsync(Bounds.Remote));
+        Assert.Contains("aio.pool.no-worker-timeout", none.Message, StringComparison.Ordinal);
+
+        // Its only worker dies while a map runs: what it ran goes back to the queue, and with nobody to run it the map fails.
+        await using (var only = await HostProcess.StartAsync("pool-worker", context.Address, context.Secret, "crunch"))
+        {
+            var map = pool.MapAsync(TestHost.PoolFunctions.PidAfter, Enumerable.Repeat(2000, 4), chunksize: 1);
+            await only.KillAsync();
+            var lost = await Assert.ThrowsAsync<WorkerLostException>(() => map.WaitAsync(Bounds.Remote));
+            Assert.Contains("aio.pool.no-worker-timeout", lost.Message, StringComparison.Ordinal);
+        }
+
+        // A worker that joins later serves the pool again.
+        await using var next = await HostProcess.StartAsync("pool-worker", context.Address, context.Secret, "crunch");
+        var pids = await pool.MapAsync(TestHost.PoolFunctions.PidAfter, [10, 10], chunksize: 1).WaitAsync(Bounds.Remote);
+        Assert.All(pids, pid => Assert.Equal(next.Pid, pid));
+    }
+
     private static int FailOn(int x, int bad) => x == bad ? throw new ArgumentException($"bad item {x}") : x;
 
     private static int ReportPidThenSleep(AioQueue<int> pids, int ms)
