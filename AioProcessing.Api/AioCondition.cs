@@ -133,8 +133,8 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     static AioCondition IAioFacade<AioCondition>.Rebind(AioContext context, IActorRef actor, IActorRef companion) =>
         new(context, actor, AioRLock.Bind(context, companion));
 
-    private protected override Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct) =>
-        _rlock is null ? base.AcquireCoreAsync(timeout, ct) : _rlock.AcquireAsync(timeout, ct);
+    private protected override Task<long> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct) =>
+        _rlock is null ? base.AcquireCoreAsync(timeout, ct) : _rlock.AcquireForConditionAsync(timeout, ct);
 
     private protected override Task ReleaseCoreAsync() => _rlock is null ? base.ReleaseCoreAsync() : _rlock.ReleaseAsync();
 

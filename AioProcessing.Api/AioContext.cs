@@ -469,21 +469,22 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null) =>
-        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name));
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null) =>
+        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name, shape: shape));
 
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
     /// <exception cref="SynchronizationLockException">With <paramref name="findOnly"/>: there is no primitive of that name.</exception>
-    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default) =>
-        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, ct).ConfigureAwait(false)).Actor;
+    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, CancellationToken ct = default) =>
+        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, shape, ct).ConfigureAwait(false)).Actor;
 
     /// <summary>As <see cref="CreatePrimitiveAsync"/>, and whether the primitive is new (false: a named one was found).</summary>
-    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, CancellationToken ct = default)
+    /// <remarks>A named typed primitive found with another <c>shape</c> (<see cref="Serialization.TypeShape"/>) is refused.</remarks>
+    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, CancellationToken ct = default)
     {
         ThrowIfDisposed();
         try
         {
-            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly), ct).ConfigureAwait(false);
+            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly, shape), ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (name is not null)
         {

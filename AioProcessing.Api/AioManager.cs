@@ -29,12 +29,12 @@ public sealed class AioManager : IDisposable, IAsyncDisposable
 
     /// <summary>A new shared dictionary (found by <paramref name="name"/> if given).</summary>
     public AioDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
-        where TKey : notnull => new(Context, Track(PrimitiveHost.Kind.Dict, name));
+        where TKey : notnull => new(Context, Track(PrimitiveHost.Kind.Dict, name, TypeShape.Of(typeof(AioDict<TKey, TValue>))));
 
     /// <summary>A new shared list holding <paramref name="items"/> (found by <paramref name="name"/> if given).</summary>
     public AioList<T> List<T>(IEnumerable<T>? items = null, string? name = null)
     {
-        var list = new AioList<T>(Context, Track(PrimitiveHost.Kind.List, name));
+        var list = new AioList<T>(Context, Track(PrimitiveHost.Kind.List, name, TypeShape.Of(typeof(AioList<T>))));
         if (items is not null)
         {
             list.AddRange(items);
@@ -49,7 +49,7 @@ public sealed class AioManager : IDisposable, IAsyncDisposable
     /// <summary>A new shared value starting at <paramref name="initial"/> (Python's <c>Value</c>).</summary>
     public AioValue<T> Value<T>(T initial, string? name = null)
     {
-        var value = new AioValue<T>(Context, Track(PrimitiveHost.Kind.Dict, name));
+        var value = new AioValue<T>(Context, Track(PrimitiveHost.Kind.Dict, name, TypeShape.Of(typeof(AioValue<T>))));
         if (name is null)
         {
             value.Value = initial;
@@ -130,11 +130,11 @@ public sealed class AioManager : IDisposable, IAsyncDisposable
         return primitive;
     }
 
-    private IActorRef Track(PrimitiveHost.Kind kind, string? name)
+    private IActorRef Track(PrimitiveHost.Kind kind, string? name, string? shape = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         // A named object found rather than created belongs to whoever created it: it is not disposed with this manager.
-        var created = Blocking.Wait(() => Context.CreateOrFindAsync(kind, name: name));
+        var created = Blocking.Wait(() => Context.CreateOrFindAsync(kind, name: name, shape: shape));
         if (created.IsNew)
         {
             _objects.Add(created.Actor);

@@ -86,7 +86,11 @@ public sealed class AioProcess
 
     /// <summary>
     /// Null while running or before start; 0 when the target returned; 1 when it threw (see <see cref="Exception"/>);
-    /// the negative signal number when the process was killed by a signal, as in Python.
+    /// the negative signal number when the process was killed by a signal, as in Python. A worker that ends for its
+    /// own reasons, not its target's, exits with one of <see cref="Node.Worker.WorkerExitCodes"/> (then
+    /// <see cref="Exception"/> is null): 70 its parent is gone, 71 it lost its coordinator (the coordinator died, or
+    /// evicted it after it froze or was cut off longer than the failure detector allows), 72 the coordinator refused
+    /// it, 73 it could not start.
     /// </summary>
     public int? ExitCode => _finished.Task.IsCompletedSuccessfully ? _finished.Task.Result : null;
 

@@ -41,7 +41,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     }
 
     private protected AioQueue(int maxsize, AioContext? context, string? name, PrimitiveHost.Kind kind = PrimitiveHost.Kind.Queue)
-        : base(context, kind, maxsize, name: name)
+        : base(context, kind, maxsize, name: name, shape: TypeShape.Of(typeof(T)))
     {
         Channel = Context.QueueChannelOf(Actor);
         if (name is null)

@@ -58,13 +58,16 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
 
     private protected override IAioRequest ReleaseRequest(long requestId) => new LockActor.Release(requestId);
 
-    private protected override Task<bool> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct)
+    /// <summary>Acquires for a condition over this lock: the grant's fencing token, or 0.</summary>
+    internal Task<long> AcquireForConditionAsync(TimeSpan? timeout, CancellationToken ct) => AcquireCoreAsync(timeout, ct);
+
+    private protected override Task<long> AcquireCoreAsync(TimeSpan? timeout, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         _ = Requests.TimeoutMs(timeout);
         // Noted before the first await, so that the caller's flow carries it from here on.
         var frame = Ownership.Begin();
-        return Ownership.TryEnter(frame) == RLockOwnership.Entry.Entered ? Task.FromResult(true) : AcquireSlowAsync(frame, timeout, ct);
+        return Ownership.TryEnter(frame) == RLockOwnership.Entry.Entered ? Task.FromResult(Ownership.FencingToken) : AcquireSlowAsync(frame, timeout, ct);
     }
 
     private protected override Task ReleaseCoreAsync()
@@ -78,7 +81,7 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
     }
 
     // Either another flow of this process holds the lock (wait for it here) or none does (ask the coordinator).
-    private async Task<bool> AcquireSlowAsync(RLockOwnership.Frame frame, TimeSpan? timeout, CancellationToken ct)
+    private async Task<long> AcquireSlowAsync(RLockOwnership.Frame frame, TimeSpan? timeout, CancellationToken ct)
     {
         var deadline = timeout is { } limit && limit != Timeout.InfiniteTimeSpan ? Environment.TickCount64 + (long)Math.Ceiling(limit.TotalMilliseconds) : long.MaxValue;
         while (true)
@@ -86,21 +89,22 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
             switch (Ownership.TryEnter(frame, out var changed))
             {
                 case RLockOwnership.Entry.Entered:
-                    return true;
+                    return Ownership.FencingToken;
                 case RLockOwnership.Entry.AtCoordinator:
                     var remaining = deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-                    if (!await AskAcquireAsync(remaining, ct).ConfigureAwait(false))
+                    var token = await AskAcquireAsync(remaining, ct).ConfigureAwait(false);
+                    if (token == NotGranted)
                     {
-                        return false;
+                        return NotGranted;
                     }
 
-                    Ownership.EnterGranted(frame);
-                    return true;
+                    Ownership.EnterGranted(frame, token);
+                    return token;
                 default:
                     var wait = deadline - Environment.TickCount64;
                     if (deadline != long.MaxValue && wait <= 0)
                     {
-                        return false;
+                        return NotGranted;
                     }
 
                     try
@@ -109,7 +113,7 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
                     }
                     catch (TimeoutException)
                     {
-                        return false;
+                        return NotGranted;
                     }
 
                     break;
@@ -184,11 +188,15 @@ internal sealed class RLockOwnership
         }
     }
 
-    /// <summary>The coordinator granted the lock to <paramref name="frame"/>: it is the first hold.</summary>
-    public void EnterGranted(Frame frame)
+    /// <summary>The fencing token of the grant this process holds the lock under (shared by every nested hold).</summary>
+    public long FencingToken { get; private set; }
+
+    /// <summary>The coordinator granted the lock to <paramref name="frame"/> with <paramref name="fencingToken"/>: it is the first hold.</summary>
+    public void EnterGranted(Frame frame, long fencingToken)
     {
         lock (_gate)
         {
+            FencingToken = fencingToken;
             Push(frame);
         }
     }

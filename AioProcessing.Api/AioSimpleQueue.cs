@@ -28,7 +28,7 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
     /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
     /// <exception cref="ArgumentException">The name is empty, or belongs to a primitive of another kind.</exception>
     public AioSimpleQueue(string name, AioContext? context = null)
-        : base(context, PrimitiveHost.Kind.SimpleQueue, name: name)
+        : base(context, PrimitiveHost.Kind.SimpleQueue, name: name, shape: TypeShape.Of(typeof(T)))
     {
         _channel = Context.QueueChannelOf(Actor);
         _channel.KnowMaxSize(0);

@@ -15,6 +15,7 @@ public sealed class LockActor : PrimitiveActor
     private readonly bool _ownerOnly;
     private bool _held;
     private Address? _holder;
+    private long _grants;
 
     /// <summary>Creates an unheld lock; with <paramref name="ownerOnly"/>, only its holder's process may release it.</summary>
     public LockActor(bool ownerOnly = false)
@@ -112,6 +113,6 @@ public sealed class LockActor : PrimitiveActor
     private void Grant(IActorRef to, long requestId, WaitProtocol.Outcome grantedAs)
     {
         _holder = to.Path.Address;
-        to.Tell(new WaitProtocol.Result(requestId, grantedAs));
+        to.Tell(new WaitProtocol.Result(requestId, grantedAs, ++_grants));
     }
 }

@@ -10,7 +10,7 @@ namespace AioProcessing.Actors.Primitives;
 /// </summary>
 public sealed class PrimitiveHost : ReceiveActor
 {
-    private readonly Dictionary<string, (Kind Kind, IActorRef Actor)> _named = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Kind Kind, IActorRef Actor, string? Shape)> _named = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (Kind Kind, string? Name)> _kinds = [];
 
     /// <summary>The actor's name under <c>/user</c>.</summary>
@@ -121,7 +121,12 @@ public sealed class PrimitiveHost : ReceiveActor
     /// <param name="Payload">Kind-specific bytes.</param>
     /// <param name="Name">The name to find or create it by; null for an anonymous primitive.</param>
     /// <param name="FindOnly">With a name: fail instead of creating when there is none.</param>
-    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false) : IAioRequest;
+    /// <param name="Shape">
+    /// What a typed primitive holds (a queue's item type, a dict's key and value types), as text; a named primitive
+    /// found with another shape is refused, so that items are never read as a type they were not written as.
+    /// Null: any (an untyped primitive, or a caller that does not know).
+    /// </param>
+    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false, string? Shape = null) : IAioRequest;
 
     /// <summary>The primitive's actor; <paramref name="IsNew"/> is false when a named one was found.</summary>
     public sealed record Created(long RequestId, IActorRef Actor, bool IsNew = true) : IAioReply;
@@ -139,7 +144,11 @@ public sealed class PrimitiveHost : ReceiveActor
     {
         if (m.Name is { } name && _named.TryGetValue(name, out var existing))
         {
-            if (existing.Kind == m.Kind)
+            if (existing.Kind == m.Kind && existing.Shape is not null && m.Shape is not null && existing.Shape != m.Shape)
+            {
+                WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Invalid, $"the name '{name}' already belongs to a {existing.Kind} of {existing.Shape}, not of {m.Shape}", Context);
+            }
+            else if (existing.Kind == m.Kind)
             {
                 Sender.Tell(new Created(m.RequestId, existing.Actor, IsNew: false));
             }
@@ -164,7 +173,7 @@ public sealed class PrimitiveHost : ReceiveActor
         var actor = Context.ActorOf(props);
         if (m.Name is not null)
         {
-            _named[m.Name] = (m.Kind, actor);
+            _named[m.Name] = (m.Kind, actor, m.Shape);
         }
 
         _kinds[actor] = (m.Kind, m.Name);
@@ -173,7 +182,7 @@ public sealed class PrimitiveHost : ReceiveActor
     }
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0))
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); w.String(m.Shape); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0, r.String()))
         .Add<Census>("pn", static (w, m) => { w.Long(m.RequestId); Nodes.NodeProtocol.WriteNodes(w, m.Nodes); }, static r => new Census(r.Long(), Nodes.NodeProtocol.ReadNodes(r)))
         .Add<Status>("ps", WriteStatus, ReadStatus)
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); w.Bool(m.IsNew); }, static r => new Created(r.Long(), r.Actor(), r.Byte() != 0));

@@ -14,6 +14,7 @@ public sealed class SemaphoreActor : PrimitiveActor
     private readonly bool _bounded;
     private readonly WaitQueue<bool> _waiters;
     private int _available;
+    private long _grants;
 
     /// <summary>Creates a semaphore with <paramref name="value"/> permits.</summary>
     public SemaphoreActor(int value, bool bounded)
@@ -115,6 +116,6 @@ public sealed class SemaphoreActor : PrimitiveActor
     private void Grant(IActorRef to, long requestId)
     {
         NoteHeld(to.Path.Address);
-        to.Tell(new WaitProtocol.Result(requestId, WaitProtocol.Outcome.Granted));
+        to.Tell(new WaitProtocol.Result(requestId, WaitProtocol.Outcome.Granted, ++_grants));
     }
 }

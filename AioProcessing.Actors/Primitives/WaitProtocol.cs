@@ -54,8 +54,12 @@ public static class WaitProtocol
     /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>
     public sealed record Cancel(long RequestId) : IAioMessage;
 
-    /// <summary>The single answer to a blocking request.</summary>
-    public sealed record Result(long RequestId, Outcome Outcome) : IAioReply;
+    /// <summary>
+    /// The single answer to a blocking request. A grant of a lock or a semaphore permit carries its
+    /// <paramref name="FencingToken"/>: a number that grows with every grant of that primitive (from 1), so that
+    /// whatever a holder writes to can refuse a holder that froze, lost its hold, and woke up with an older token.
+    /// </summary>
+    public sealed record Result(long RequestId, Outcome Outcome, long FencingToken = 0) : IAioReply;
 
     /// <summary>Acknowledges a request that cannot block (release, set, clear).</summary>
     public sealed record Ack(long RequestId) : IAioReply;
@@ -71,7 +75,7 @@ public static class WaitProtocol
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Cancel>("wc", static (w, m) => w.Long(m.RequestId), static r => new Cancel(r.Long()))
-        .Add<Result>("wr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); }, static r => new Result(r.Long(), (Outcome)r.Byte()))
+        .Add<Result>("wr", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Outcome); w.Long(m.FencingToken); }, static r => new Result(r.Long(), (Outcome)r.Byte(), r.Long()))
         .Add<Ack>("wa", static (w, m) => w.Long(m.RequestId), static r => new Ack(r.Long()))
         .Add<Retire>("wx", static (w, m) => w.Long(m.RequestId), static r => new Retire(r.Long()))
         .Add<Failed>("wf", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.String(m.Message); }, static r => new Failed(r.Long(), (FailureKind)r.Byte(), r.String()!));

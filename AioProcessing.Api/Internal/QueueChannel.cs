@@ -82,8 +82,12 @@ internal sealed class QueueChannel
     /// Puts <paramref name="items"/> in order. Unbounded: written behind (see the type). Bounded: waits for room at
     /// most <paramref name="timeoutMs"/>, false when it ran out.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The context was disposed: nothing is put.</exception>
     public async Task<bool> PutAsync(byte[][] items, long timeoutMs, CancellationToken ct)
     {
+        // Before anything is written behind: a disposed context would otherwise take the items and only fail later,
+        // when nothing confirms them.
+        _context.ThrowIfDisposed();
         ct.ThrowIfCancellationRequested();
         var maxSize = await MaxSizeAsync(ct).ConfigureAwait(false);
         if (maxSize > 0)

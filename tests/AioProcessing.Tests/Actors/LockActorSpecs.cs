@@ -7,14 +7,15 @@ namespace AioProcessing.Tests.Actors;
 
 public sealed class LockActorSpecs : TestKit
 {
-    private static WaitProtocol.Result Granted(long id) => new(id, WaitProtocol.Outcome.Granted);
+    // A grant of request <paramref name="id"/>, whatever its fencing token (FencingSpecs check the tokens).
+    private static Predicate<WaitProtocol.Result> Granted(long id) => r => r.RequestId == id && r.Outcome == WaitProtocol.Outcome.Granted;
 
     [Fact]
     public void A_free_lock_is_granted_at_once_and_a_second_acquire_waits_until_release()
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite), TestActor);
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
 
         var second = CreateTestProbe();
         lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), second);
@@ -22,7 +23,7 @@ public sealed class LockActorSpecs : TestKit
 
         lck.Tell(new LockActor.Release(99), TestActor);
         ExpectMsg(new WaitProtocol.Ack(99));
-        second.ExpectMsg(Granted(2));
+        second.ExpectMsg<WaitProtocol.Result>(Granted(2));
     }
 
     [Fact]
@@ -30,7 +31,7 @@ public sealed class LockActorSpecs : TestKit
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite), TestActor);
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         var probes = Enumerable.Range(0, 5).Select(_ => CreateTestProbe()).ToArray();
         for (var i = 0; i < probes.Length; i++)
         {
@@ -41,7 +42,7 @@ public sealed class LockActorSpecs : TestKit
         {
             lck.Tell(new LockActor.Release(99), TestActor);
             ExpectMsg(new WaitProtocol.Ack(99));
-            probes[i].ExpectMsg(Granted(10 + i));
+            probes[i].ExpectMsg<WaitProtocol.Result>(Granted(10 + i));
         }
     }
 
@@ -50,7 +51,7 @@ public sealed class LockActorSpecs : TestKit
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         lck.Tell(new LockActor.Acquire(2, 0));
         ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut));
     }
@@ -60,14 +61,14 @@ public sealed class LockActorSpecs : TestKit
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         lck.Tell(new LockActor.Acquire(2, 100));
         ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut), TimeSpan.FromSeconds(3));
 
         lck.Tell(new LockActor.Release(99));
         ExpectMsg(new WaitProtocol.Ack(99));
         lck.Tell(new LockActor.Acquire(3, 0));
-        ExpectMsg(Granted(3));
+        ExpectMsg<WaitProtocol.Result>(Granted(3));
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class LockActorSpecs : TestKit
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         var waiter = CreateTestProbe();
         lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), waiter);
         lck.Tell(new WaitProtocol.Cancel(2));
@@ -85,7 +86,7 @@ public sealed class LockActorSpecs : TestKit
         ExpectMsg(new WaitProtocol.Ack(99));
         waiter.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         lck.Tell(new LockActor.Acquire(3, 0));
-        ExpectMsg(Granted(3));
+        ExpectMsg<WaitProtocol.Result>(Granted(3));
     }
 
     [Fact]
@@ -103,11 +104,11 @@ public sealed class LockActorSpecs : TestKit
     {
         var lck = Sys.ActorOf(LockActor.Props());
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         var next = CreateTestProbe();
         lck.Tell(new LockActor.Acquire(2, WaitProtocol.Infinite), next);
         lck.Tell(new LockActor.Release(WaitProtocol.NoReply));
-        next.ExpectMsg(Granted(2));
+        next.ExpectMsg<WaitProtocol.Result>(Granted(2));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }

@@ -8,16 +8,17 @@ namespace AioProcessing.Tests.Actors;
 
 public sealed class SemaphoreActorSpecs : TestKit
 {
-    private static WaitProtocol.Result Granted(long id) => new(id, WaitProtocol.Outcome.Granted);
+    // A grant of request <paramref name="id"/>, whatever its fencing token (FencingSpecs check the tokens).
+    private static Predicate<WaitProtocol.Result> Granted(long id) => r => r.RequestId == id && r.Outcome == WaitProtocol.Outcome.Granted;
 
     [Fact]
     public void Permits_are_granted_until_none_is_free_then_waiters_are_served_in_order()
     {
         var sem = Sys.ActorOf(SemaphoreActor.Props(2, bounded: false));
         sem.Tell(new SemaphoreActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(Granted(1));
+        ExpectMsg<WaitProtocol.Result>(Granted(1));
         sem.Tell(new SemaphoreActor.Acquire(2, WaitProtocol.Infinite));
-        ExpectMsg(Granted(2));
+        ExpectMsg<WaitProtocol.Result>(Granted(2));
         var a = CreateTestProbe();
         var b = CreateTestProbe();
         sem.Tell(new SemaphoreActor.Acquire(3, WaitProtocol.Infinite), a);
@@ -26,7 +27,7 @@ public sealed class SemaphoreActorSpecs : TestKit
 
         sem.Tell(new SemaphoreActor.Release(5, 1));
         ExpectMsg(new WaitProtocol.Ack(5));
-        a.ExpectMsg(Granted(3));
+        a.ExpectMsg<WaitProtocol.Result>(Granted(3));
         b.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         sem.Tell(new SemaphoreActor.Query(6));
         ExpectMsg(new SemaphoreActor.State(6, 0));
@@ -49,7 +50,7 @@ public sealed class SemaphoreActorSpecs : TestKit
         sem.Tell(new SemaphoreActor.Release(1, 1));
         Assert.Equal(WaitProtocol.FailureKind.Full, ExpectMsg<WaitProtocol.Failed>().Kind);
         sem.Tell(new SemaphoreActor.Acquire(2, 0));
-        ExpectMsg(Granted(2));
+        ExpectMsg<WaitProtocol.Result>(Granted(2));
         sem.Tell(new SemaphoreActor.Release(3, 1));
         ExpectMsg(new WaitProtocol.Ack(3));
     }
@@ -67,7 +68,7 @@ public sealed class NodeDownSpecs : TestKit
         var lck = Sys.ActorOf(LockActor.Props());
         var holder = CreateTestProbe();
         lck.Tell(new LockActor.Acquire(1, WaitProtocol.Infinite), holder);
-        holder.ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted));
+        holder.ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted, FencingToken: 1));
         lck.Tell(new LockActor.Acquire(2, 0));
         ExpectMsg(new WaitProtocol.Result(2, WaitProtocol.Outcome.TimedOut));
 
@@ -75,7 +76,7 @@ public sealed class NodeDownSpecs : TestKit
         AwaitAssert(() =>
         {
             lck.Tell(new LockActor.Acquire(3, 0));
-            ExpectMsg(new WaitProtocol.Result(3, WaitProtocol.Outcome.Granted), TimeSpan.FromMilliseconds(500));
+            ExpectMsg(new WaitProtocol.Result(3, WaitProtocol.Outcome.Granted, FencingToken: 2), TimeSpan.FromMilliseconds(500));
         }, TimeSpan.FromSeconds(3));
     }
 
@@ -84,7 +85,7 @@ public sealed class NodeDownSpecs : TestKit
     {
         var sem = Sys.ActorOf(SemaphoreActor.Props(1, bounded: true));
         sem.Tell(new SemaphoreActor.Acquire(1, WaitProtocol.Infinite));
-        ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted));
+        ExpectMsg(new WaitProtocol.Result(1, WaitProtocol.Outcome.Granted, FencingToken: 1));
         var waiter = CreateTestProbe();
         sem.Tell(new SemaphoreActor.Acquire(2, WaitProtocol.Infinite), waiter);
         sem.Tell(new SemaphoreActor.Query(9));
