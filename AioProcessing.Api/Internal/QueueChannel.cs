@@ -17,7 +17,10 @@ namespace AioProcessing.Internal;
 /// <item><b>Takes</b> in a process other than the coordinator's fetch up to <c>aio.queue.prefetch</c> items at once.
 /// The coordinator lends them until this process reports them taken (piggybacked on the next fetch, or after 2 ms);
 /// untaken ones are given back after <c>aio.queue.prefetch-hold</c> without a Get, and go back by themselves if this
-/// process dies.</item>
+/// process dies. A lent batch may be taken from only for <c>aio.queue.prefetch-hold</c> after it arrived: then what is
+/// left goes back with the next fetch. That bounds what a consumer cut off from its coordinator (whose takes can no
+/// longer be reported, so the coordinator lends those items again once it declares the consumer dead) can take
+/// after the cut: without it, it would go on taking its whole prefetch.</item>
 /// </list>
 /// </summary>
 internal sealed class QueueChannel
@@ -46,6 +49,7 @@ internal sealed class QueueChannel
     private readonly Timer _reportTimer;
     private int _takenUnreported;
     private long _lastTake;
+    private long _lentArrived;
     private bool _timerArmed;
     private long _timerDueAt;
 
@@ -167,7 +171,7 @@ internal sealed class QueueChannel
         if (!_prefetch)
         {
             // Items may have been fetched ahead by a poll.
-            if (TryTakeLent(max, out var polled))
+            if (TryTakeLent(max, out var polled, evenStale: true))
             {
                 return (WaitProtocol.Outcome.Granted, polled);
             }
@@ -197,6 +201,7 @@ internal sealed class QueueChannel
                     return (WaitProtocol.Outcome.Granted, taken);
                 }
 
+                ReturnStaleLent();
                 int consumed;
                 lock (_gate)
                 {
@@ -218,6 +223,8 @@ internal sealed class QueueChannel
                     {
                         _lent.Enqueue(item);
                     }
+
+                    _lentArrived = Environment.TickCount64;
                 }
             }
             finally
@@ -250,6 +257,7 @@ internal sealed class QueueChannel
                 return true;
             }
 
+            ReturnStaleLent();
             int consumed;
             lock (_gate)
             {
@@ -269,6 +277,7 @@ internal sealed class QueueChannel
                             _lent.Enqueue(item);
                         }
 
+                        _lentArrived = Environment.TickCount64;
                         _lastTake = Environment.TickCount64;
                         ArmReportTimer(_context.Settings.QueuePrefetchHold);
                     }
@@ -294,10 +303,13 @@ internal sealed class QueueChannel
         {
             lock (_gate)
             {
-                return _lent.Count > 0;
+                return _lent.Count > 0 && !LentIsStale;
             }
         }
     }
+
+    // Caller holds _gate.
+    private bool LentIsStale => Environment.TickCount64 - _lentArrived > (long)_context.Settings.QueuePrefetchHold.TotalMilliseconds;
 
     /// <summary>Reports what this process took and gives back what it was lent and never took (before the process or context ends).</summary>
     public void GiveBack()
@@ -333,11 +345,12 @@ internal sealed class QueueChannel
         return Blocking.InSyncCall ? _fetch.Wait(timeout, ct) : await _fetch.WaitAsync(timeout, ct).ConfigureAwait(false);
     }
 
-    private bool TryTakeLent(int max, out byte[][] taken)
+    // Without evenStale, a batch that arrived too long ago is not taken from (see the type): the next fetch returns it.
+    private bool TryTakeLent(int max, out byte[][] taken, bool evenStale = false)
     {
         lock (_gate)
         {
-            if (_lent.Count == 0)
+            if (_lent.Count == 0 || (!evenStale && LentIsStale))
             {
                 taken = [];
                 return false;
@@ -421,6 +434,21 @@ internal sealed class QueueChannel
         finally
         {
             _fetch.Release();
+        }
+    }
+
+    // Caller holds _fetch: what is left of a batch that arrived too long ago goes back before the next fetch.
+    private void ReturnStaleLent()
+    {
+        bool stale;
+        lock (_gate)
+        {
+            stale = _lent.Count > 0 && LentIsStale;
+        }
+
+        if (stale)
+        {
+            SendReturn();
         }
     }
 

@@ -80,6 +80,13 @@ internal sealed class AuthenticatingTransport : Transport
     internal static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// What the wrapped transport adds to a payload within its frame limit: the decoder counts the 4-byte length
+    /// prefix in the frame size, so a payload of exactly the frame size would be refused (and the connection cut).
+    /// Kept with room to spare.
+    /// </summary>
+    private const int FrameOverhead = 64;
+
+    /// <summary>
     /// How long the connecting side waits for the listener's nonce before it says Hello again. Over TLS, under load,
     /// a first Hello once went unanswered until <see cref="HandshakeTimeout"/> (and the worker never joined). Where it
     /// stuck is not known; DotNetty's TLS handler queues writes made before its own handshake completes, and a later
@@ -294,7 +301,7 @@ internal sealed class AuthenticatingTransport : Transport
                     }
 
                     _timeout.Dispose();
-                    _handle = new AuthenticatedHandle(_inner, _transport._wrapped.MaximumPayloadBytes);
+                    _handle = new AuthenticatedHandle(_inner, _transport._wrapped.MaximumPayloadBytes - FrameOverhead);
                     _handle.ReadHandlerSource.Task.ContinueWith(t => Attach(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                     _completed.TrySetResult(_handle);
                     break;

@@ -4,6 +4,11 @@
 //   coordinator <secret> [hocon]     start a coordinator with that secret (and HOCON); "COORDINATOR <address>"
 //   hold <address> <secret> <name>   join that coordinator and hold the lock called <name>; "HOLDING"
 //   pool-worker <address> <secret> <pool>  join that coordinator and serve the pool called <pool>; "SERVING"
+//   remote-worker <address> <secret> <bind host> <hocon file>
+//                                    join from another host (TLS in the HOCON): hold the lock "held" ("HOLDING", then
+//                                    "HOLD LOST" when the hold ends without a release), take from the queue "work"
+//                                    ("GOT <item>" each), serve the pool "crunch"; "COORDINATOR LOST" and exit 71 when
+//                                    the coordinator is lost
 
 namespace AioProcessing.TestHost;
 
@@ -53,16 +58,59 @@ internal static class Program
                 }
 
                 return 0;
+            case ["remote-worker", var address, var secret, var bindHost, var hoconFile]:
+                return await RemoteWorkerAsync(address, secret, bindHost, await File.ReadAllTextAsync(hoconFile));
             default:
-                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> [hocon] | hold <address> <secret> <name> | pool-worker <address> <secret> <pool>");
+                await Console.Error.WriteLineAsync("usage: AioProcessing.TestHost sleeper | coordinator <secret> [hocon] | remote-worker <address> <secret> <bind host> <hocon file> | hold <address> <secret> <name> | pool-worker <address> <secret> <pool>");
                 return 2;
         }
     }
 
+    private static async Task<int> RemoteWorkerAsync(string address, string secret, string bindHost, string hocon)
+    {
+        await using var context = await AioContext.ConnectAsync(address, secret, new AioContextOptions { HostName = bindHost, Hocon = hocon });
+        var held = await new AioLock("held", context).LockAsync();
+        held.HoldLost.Register(() => Say("HOLD LOST"));
+        Say("HOLDING");
+        var queue = new AioQueue<int>("work", context: context);
+        var consuming = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    Say($"GOT {await queue.GetAsync()}");
+                    await Task.Delay(20);
+                }
+            }
+            catch (Exception ex)
+            {
+                Say($"QUEUE {ex.GetType().Name}");
+            }
+        });
+        using var linger = new CancellationTokenSource(Linger);
+        try
+        {
+            await AioPool.ServeAsync(context, "crunch", 1, linger.Token);
+        }
+        catch (CoordinatorLostException)
+        {
+            await consuming;
+            Say("COORDINATOR LOST");
+            return 71;
+        }
+
+        return 0;
+    }
+
     private static void Say(string line)
     {
-        Console.WriteLine(line);
-        Console.Out.Flush();
+        // From several threads at once: one line each.
+        lock (Console.Out)
+        {
+            Console.WriteLine(line);
+            Console.Out.Flush();
+        }
     }
 
     private static void Sleep() => Thread.Sleep(Linger);

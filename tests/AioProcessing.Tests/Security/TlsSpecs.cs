@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using AioProcessing.Tests.Support;
 using Xunit;
 
@@ -15,50 +14,32 @@ public sealed class TlsSpecs
     [Fact(Timeout = Bounds.Spec)]
     public async Task A_coordinator_and_its_worker_talk_over_tls_and_no_plaintext_reaches_the_wire()
     {
-        var pfx = Path.Combine(Path.GetTempPath(), $"aio-tls-{Guid.NewGuid():N}.pfx");
-        const string password = "spec-only";
-        await File.WriteAllBytesAsync(pfx, SelfSigned().Export(X509ContentType.Pfx, password));
+        using var certificate = await SpecCertificate.CreateAsync();
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = certificate.Hocon });
+        var queue = new AioQueue<string>(context: context);
+        var child = new AioProcess(context, Echo, queue, "over tls");
+        await child.StartAsync();
+        Assert.Equal("over tls", await queue.GetAsync(Bounds.Remote));
+        Assert.True(await child.JoinAsync(Bounds.Remote));
+
+        // A plaintext client that opens the AioProcessing handshake gets no answer: the port speaks TLS first
+        // (without TLS, the answer would start with the handshake's magic, AIO1).
+        var port = Akka.Actor.Address.Parse(context.Address).Port!.Value;
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        byte[] hello = [37, 0, 0, 0, .. "AIO1"u8, 1, .. RandomNumberGenerator.GetBytes(32)];
+        await client.GetStream().WriteAsync(hello);
+        var buffer = new byte[64];
+        var read = 0;
         try
         {
-            var hocon = $$"""
-                akka.remote.dot-netty.tcp {
-                  enable-ssl = on
-                  ssl {
-                    suppress-validation = on
-                    certificate { path = "{{pfx.Replace("\\", "/", StringComparison.Ordinal)}}", password = "{{password}}", flags = [ "exportable" ] }
-                  }
-                }
-                """;
-            await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = hocon });
-            var queue = new AioQueue<string>(context: context);
-            var child = new AioProcess(context, Echo, queue, "over tls");
-            await child.StartAsync();
-            Assert.Equal("over tls", await queue.GetAsync(Bounds.Remote));
-            Assert.True(await child.JoinAsync(Bounds.Remote));
-
-            // A plaintext client that opens the AioProcessing handshake gets no answer: the port speaks TLS first
-            // (without TLS, the answer would start with the handshake's magic, AIO1).
-            var port = Akka.Actor.Address.Parse(context.Address).Port!.Value;
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port);
-            byte[] hello = [37, 0, 0, 0, .. "AIO1"u8, 1, .. RandomNumberGenerator.GetBytes(32)];
-            await client.GetStream().WriteAsync(hello);
-            var buffer = new byte[64];
-            var read = 0;
-            try
-            {
-                read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            }
-            catch (Exception ex) when (ex is TimeoutException or IOException or SocketException)
-            {
-            }
-
-            Assert.DoesNotContain("AIO1", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+            read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
         }
-        finally
+        catch (Exception ex) when (ex is TimeoutException or IOException or SocketException)
         {
-            File.Delete(pfx);
         }
+
+        Assert.DoesNotContain("AIO1", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = Bounds.Spec)]
@@ -74,15 +55,4 @@ public sealed class TlsSpecs
     }
 
     private static void Echo(AioQueue<string> queue, string text) => queue.Put(text);
-
-    private static X509Certificate2 SelfSigned()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
-    }
 }

@@ -45,10 +45,27 @@ public sealed class ChildProgram : IAsyncDisposable
     public static ChildProgram Start(string? secret, params string[] args) => StartProgram("AioProcessing.Node.dll", secret, args);
 
     /// <summary>Starts the program <paramref name="dll"/> (a path, or a file of the test's folder) with <paramref name="args"/>.</summary>
-    public static ChildProgram StartProgram(string dll, string? secret, params string[] args)
+    public static ChildProgram StartProgram(string dll, string? secret, params string[] args) => StartProgram(null, dll, secret, args);
+
+    /// <summary>
+    /// Starts the program <paramref name="dll"/> inside the network namespace <paramref name="networkNamespace"/>
+    /// (another host, as far as the network goes; see <see cref="NetworkHosts"/>). <c>ip netns exec</c> replaces
+    /// itself with the program, so <see cref="Pid"/> is the program's.
+    /// </summary>
+    public static ChildProgram StartInNamespace(string networkNamespace, string dll, params string[] args) => StartProgram(networkNamespace, dll, null, args);
+
+    private static ChildProgram StartProgram(string? networkNamespace, string dll, string? secret, string[] args)
     {
         // Standard input redirected too: the program must not share the test runner's.
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(networkNamespace is null ? Environment.ProcessPath! : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (networkNamespace is not null)
+        {
+            foreach (var word in new[] { "netns", "exec", networkNamespace, Environment.ProcessPath! })
+            {
+                start.ArgumentList.Add(word);
+            }
+        }
+
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
@@ -66,10 +83,21 @@ public sealed class ChildProgram : IAsyncDisposable
     }
 
     /// <summary>The next line of standard output (bounded); null at its end.</summary>
-    public async Task<string?> ReadLineAsync()
+    public Task<string?> ReadLineAsync() => ReadLineAsync(Bounds.Remote);
+
+    /// <summary>The next line of standard output, waiting at most <paramref name="within"/> (infinite: until the program ends or is killed); null at its end.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        return await _process.StandardOutput.ReadLineAsync(cts.Token);
+    }
+
+    /// <summary>Waits (bounded by <see cref="Bounds.Remote"/>) for the program to end, without reading its output, and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
     {
         using var cts = new CancellationTokenSource(Bounds.Remote);
-        return await _process.StandardOutput.ReadLineAsync(cts.Token);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
     }
 
     /// <summary>Waits (for <paramref name="within"/>, else <see cref="Bounds.Remote"/>) for the program to end and returns its standard output and exit code.</summary>
