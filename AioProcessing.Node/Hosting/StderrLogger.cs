@@ -71,7 +71,8 @@ public static class EngineNoise
     }
 
     /// <summary>Whether the log text <paramref name="text"/> is the transport's report of a connection that broke.</summary>
-    public static bool IsConnectionError(string text) => text.StartsWith("Error caught channel", StringComparison.Ordinal);
+    /// <remarks>Through a host's <c>ILogger</c>, Akka hands over the whole formatted entry (level, time, source, then the message).</remarks>
+    public static bool IsConnectionError(string text) => text.Contains("Error caught channel", StringComparison.Ordinal);
 
     /// <summary>What broke a connection, in a few words: the innermost exception's type and message.</summary>
     public static string ConnectionErrorKind(Exception? cause)
@@ -127,10 +128,11 @@ internal sealed class QuietLoggerFactory(ILoggerFactory inner, bool dropDisassoc
             if (state?.ToString() is { } line && EngineNoise.IsConnectionError(line))
             {
                 // One entry without the transport's exception, and at most one an interval.
-                var kind = EngineNoise.ConnectionErrorKind(exception);
+                var kind = exception is null ? CauseLine(line) : EngineNoise.ConnectionErrorKind(exception);
                 if (connectionErrors.Admit(kind))
                 {
-                    inner.Log(logLevel, eventId, "{Line}: {Kind}", line, kind);
+                    // The first line only: Akka's formatted entry carries the transport's stack trace after it.
+                    inner.Log(logLevel, eventId, "{Line}: {Kind}", line.Split('\n', 2)[0].TrimEnd(), kind);
                 }
 
                 return;
@@ -138,5 +140,9 @@ internal sealed class QuietLoggerFactory(ILoggerFactory inner, bool dropDisassoc
 
             inner.Log(logLevel, eventId, state, exception, formatter);
         }
+
+        // Akka writes the cause into the entry's text as "Cause: Type: message" on the line after the message.
+        private static string CauseLine(string entry) =>
+            entry.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Cause:", StringComparison.Ordinal)) ?? "a connection error";
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Hosting;
 using AioProcessing.Tests.Support;
@@ -120,45 +119,4 @@ public sealed class HostingSpecs
     private static void PutSeven(AioQueue<int> queue) => queue.Put(7);
 
     private static int Triple(int x) => 3 * x;
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _entries = new();
-
-        public IReadOnlyCollection<string> Entries => _entries;
-
-        /// <summary>Whether an entry containing <paramref name="text"/> is logged within <paramref name="within"/>.</summary>
-        public async Task<bool> AppearsAsync(string text, TimeSpan within)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!_entries.Any(e => e.Contains(text, StringComparison.Ordinal)))
-            {
-                if (clock.Elapsed > within)
-                {
-                    return false;
-                }
-
-                await Task.Delay(20);
-            }
-
-            return true;
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue(formatter(state, exception));
-        }
-    }
 }

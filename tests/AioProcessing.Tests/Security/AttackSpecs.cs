@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using AioProcessing.Tests.Queues;
 using AioProcessing.Tests.Support;
 using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -101,6 +102,55 @@ public sealed class AttackSpecs
         // Still serving once they are gone: a joined process takes a lock.
         await using var joined = await AioContext.ConnectAsync(context.Address, context.Secret);
         Assert.True(await new AioLock("after-trickle", joined).AcquireAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Hundreds_of_refused_and_broken_connections_are_logged_once_an_interval_with_a_summary_and_no_stack_traces()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Warning));
+        await using var context = await AioContext.StartAsync(new AioContextOptions { LoggerFactory = factory, Hocon = "aio.log.refusal-summary-interval = 2s" });
+        var port = Address.Parse(context.Address).Port!.Value;
+
+        // Half send a frame that is not the handshake (refused by it), half claim a frame over the size limit
+        // (cut by the transport's frame decoder, which reports it as an error with a stack trace).
+        const int Connections = 300;
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(i => SendAndWaitForCutAsync(port, i % 2 == 0
+            ? [.. Length(40), .. new byte[40]]
+            : [.. Length(100_000_000), .. new byte[64]])));
+
+        Assert.True(await logs.AppearsAsync("more like it", Bounds.Remote), "no summary line: " + string.Join(" | ", logs.Entries.Take(5)));
+        var entries = logs.Entries.ToList();
+        _output.WriteLine($"{entries.Count} entries for {Connections} connections:\n{string.Join("\n", entries)}");
+        Assert.True(entries.Count <= 12, $"{entries.Count} log entries for {Connections} refused connections");
+        Assert.DoesNotContain(entries, e => e.Contains("   at ", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Contains("Refused an inbound association", StringComparison.Ordinal));
+    }
+
+    private static async Task SendAndWaitForCutAsync(int port, byte[] bytes)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        var stream = client.GetStream();
+        using var bound = new CancellationTokenSource(Bounds.Remote);
+        try
+        {
+            await stream.WriteAsync(bytes, bound.Token);
+            while (await stream.ReadAsync(new byte[64], bound.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            // Cut off: what the attack expects.
+        }
+    }
+
+    private static byte[] Length(int length)
+    {
+        var prefix = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(prefix, length);
+        return prefix;
     }
 
     /// <summary>Claims a frame of 256 MiB minus 16 bytes and streams random bytes until cut off or <paramref name="duration"/>; returns the bytes sent.</summary>
