@@ -104,7 +104,7 @@ public abstract class AioAcquirable : AioPrimitive
     private protected void TellRelease()
     {
         Context.ThrowIfDisposed();
-        Context.SendUnsentPuts();
+        Context.SendPendingQueueTraffic();
         Actor.Tell(ReleaseRequest(WaitProtocol.NoReply), Context.Inbox);
     }
 

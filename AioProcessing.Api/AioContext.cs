@@ -29,6 +29,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private readonly ConcurrentDictionary<ActorPath, RLockOwnership> _rlocks = new();
     private readonly ConcurrentDictionary<ActorPath, QueueChannel> _queues = new();
     private long _unsentPuts;
+    private long _unreportedTakes;
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
@@ -409,21 +410,34 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     /// <summary>Counts puts that wait in a <see cref="QueueChannel"/> behind the batch in flight (negative: sent).</summary>
     internal void CountUnsentPuts(int delta) => Interlocked.Add(ref _unsentPuts, delta);
 
+    internal void CountUnreportedTakes(int delta) => Interlocked.Add(ref _unreportedTakes, delta);
+
     /// <summary>
-    /// Sends, now, every put of this process that still waits behind a batch in flight. Called before anything else
-    /// goes to the coordinator (a request, a release): what that message lets happen, such as another process taking
-    /// the lock or seeing the event, then comes after the items, as it would with Python's queues in one process.
+    /// Sends, now, every put of this process that still waits behind a batch in flight, and reports every take not
+    /// reported yet. Called before anything else goes to the coordinator (a request, a release): what that message
+    /// lets happen, such as another process taking the lock or seeing the event, then comes after the items put and
+    /// the items taken, as it would with Python's queues in one process.
     /// </summary>
-    internal void SendUnsentPuts()
+    internal void SendPendingQueueTraffic()
     {
-        if (Interlocked.Read(ref _unsentPuts) == 0)
+        var puts = Interlocked.Read(ref _unsentPuts) != 0;
+        var takes = Interlocked.Read(ref _unreportedTakes) != 0;
+        if (!puts && !takes)
         {
             return;
         }
 
         foreach (var channel in _queues.Values)
         {
-            channel.SendUnsent();
+            if (puts)
+            {
+                channel.SendUnsent();
+            }
+
+            if (takes)
+            {
+                channel.ReportTakesNow();
+            }
         }
     }
 
@@ -469,22 +483,25 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null) =>
-        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name, shape: shape));
+    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null, bool exclusive = false) =>
+        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name, shape: shape, exclusive: exclusive));
 
     /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
     /// <exception cref="SynchronizationLockException">With <paramref name="findOnly"/>: there is no primitive of that name.</exception>
-    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, CancellationToken ct = default) =>
-        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, shape, ct).ConfigureAwait(false)).Actor;
+    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, bool exclusive = false, CancellationToken ct = default) =>
+        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, shape, exclusive, ct).ConfigureAwait(false)).Actor;
 
     /// <summary>As <see cref="CreatePrimitiveAsync"/>, and whether the primitive is new (false: a named one was found).</summary>
-    /// <remarks>A named typed primitive found with another <c>shape</c> (<see cref="Serialization.TypeShape"/>) is refused.</remarks>
-    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, CancellationToken ct = default)
+    /// <remarks>
+    /// A named typed primitive found with another <c>shape</c> (<see cref="Serialization.TypeShape"/>) is refused; with
+    /// <c>exclusive</c>, a name that exists at all is refused (<see cref="IOException"/>: in use).
+    /// </remarks>
+    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, bool exclusive = false, CancellationToken ct = default)
     {
         ThrowIfDisposed();
         try
         {
-            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly, shape), ct).ConfigureAwait(false);
+            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly, shape, exclusive), ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (name is not null)
         {

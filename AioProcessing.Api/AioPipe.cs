@@ -39,7 +39,9 @@ public static class AioPipe
 /// One end of a pipe, as Python's <c>multiprocessing.connection.Connection</c>. Each direction is a queue in the
 /// coordinator, so what is sent is never lost while the coordinator lives, and sends do not wait for the receiver
 /// (they are written behind, as the queue's). Values are encoded with the type given to <see cref="Send{T}"/> and
-/// decoded with the one given to <see cref="Recv{T}"/>. Closing either end ends the pipe: the other end receives what
+/// decoded with the one given to <see cref="Recv{T}"/>. As in Python, a value is sent as one byte message, its
+/// encoding: <see cref="RecvBytes"/> receives what <see cref="Send{T}"/> sent as those bytes, and
+/// <see cref="Recv{T}"/> decodes what <see cref="SendBytes"/> sent, so a process can relay messages it does not read. Closing either end ends the pipe: the other end receives what
 /// was sent before, then <see cref="EndOfStreamException"/>.
 /// </summary>
 public sealed class AioConnection : IDisposable, IAsyncDisposable
@@ -100,7 +102,13 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         var length = size ?? (buffer.Length - offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length, nameof(size));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, buffer.Length - offset, nameof(size));
-        return SendAsync(buffer.AsSpan(offset, length).ToArray(), ct);
+        var message = buffer.AsSpan(offset, length).ToArray();
+        if (message.Length > _context.Payloads.MaxBytes)
+        {
+            throw new PayloadTooLargeException("The message sent", message.Length, _context.Payloads.MaxBytes, nameof(buffer));
+        }
+
+        return SendEncodedAsync(message, ct);
     }
 
     /// <summary>Receives the next value, waiting for it (Python's <c>recv</c>).</summary>
@@ -128,7 +136,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="RecvBytes"/>
     public async Task<byte[]> RecvBytesAsync(int? maxLength = null, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        var bytes = await RecvAsync<byte[]>(timeout, ct).ConfigureAwait(false);
+        var bytes = await RecvEncodedAsync(timeout, ct).ConfigureAwait(false);
         return maxLength is { } max && bytes.Length > max
             ? throw new IOException($"The message is {bytes.Length} bytes, longer than maxLength {max}.")
             : bytes;
@@ -146,7 +154,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
-        var bytes = await RecvAsync<byte[]>(timeout, ct).ConfigureAwait(false);
+        var bytes = await RecvEncodedAsync(timeout, ct).ConfigureAwait(false);
         if (bytes.Length > buffer.Length - offset)
         {
             throw new BufferTooShortException(bytes);
@@ -239,11 +247,11 @@ public sealed class AioListener : IDisposable, IAsyncDisposable
     /// <summary>Listens on <paramref name="address"/>, a name unique in the coordinator (a new one when null).</summary>
     /// <param name="address">The name clients connect to.</param>
     /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>
-    /// <exception cref="ArgumentException">The name belongs to a primitive that is not a listener.</exception>
+    /// <exception cref="IOException">The address is in use: another listener (or a primitive) has that name, as Python's OSError (EADDRINUSE). A closed listener's address can be listened on again.</exception>
     public AioListener(string? address = null, AioContext? context = null)
     {
         Address = address ?? "listener-" + Guid.NewGuid().ToString("N");
-        _backlog = AioQueue<AioConnection>.Named(Address, PrimitiveHost.Kind.Listener, context);
+        _backlog = AioQueue<AioConnection>.Exclusive(Address, PrimitiveHost.Kind.Listener, context);
     }
 
     /// <summary>The name clients connect to.</summary>
@@ -284,6 +292,10 @@ public sealed class AioListener : IDisposable, IAsyncDisposable
         {
             await pending.CloseAsync().ConfigureAwait(false);
         }
+
+        // The address is free again; clients connecting from now on are refused until someone listens on it.
+        var context = _backlog.Context;
+        await Requests.AskAsync<WaitProtocol.Ack>(context, context.PrimitiveHost, new PrimitiveHost.Unname(Requests.NextId(), Address, _backlog.Actor), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Closes the listener (<see cref="Close"/>).</summary>

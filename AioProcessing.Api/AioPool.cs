@@ -348,11 +348,14 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         var window = Math.Max(Processes, 1) * 2;
         using var input = items.Chunk(chunksize).GetEnumerator();
         var index = 0;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? inputError = null;
         try
         {
             while (true)
             {
-                while (inFlight.Count < window && input.MoveNext())
+                // The input's own exception waits behind the results read before it, as Python's imap raises it
+                // only after yielding those: read-ahead must not let it overtake them.
+                while (inFlight.Count < window && inputError is null && TryMoveNext(input, out inputError))
                 {
                     var chunk = input.Current;
                     var call = _context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
@@ -362,6 +365,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
                 if (inFlight.Count == 0)
                 {
+                    inputError?.Throw();
                     yield break;
                 }
 
@@ -377,6 +381,22 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         {
             // Left early (a take, an error, a cancellation): withdraw what has not started.
             await stop.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool TryMoveNext<T>(IEnumerator<T> input, out System.Runtime.ExceptionServices.ExceptionDispatchInfo? error)
+    {
+        try
+        {
+            error = null;
+            return input.MoveNext();
+        }
+#pragma warning disable CA1031 // The input's exception is kept and thrown in its place in the results.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            return false;
         }
     }
 
@@ -529,7 +549,7 @@ internal static class PoolWorker
                 // Leaving: report what ran, ask for nothing.
                 if (done.Length > 0)
                 {
-                    context.SendUnsentPuts();
+                    context.SendPendingQueueTraffic();
                     scheduler.Tell(new PoolActor.Pull(WaitProtocol.NoReply, done), context.Inbox);
                 }
 

@@ -11,7 +11,7 @@ namespace AioProcessing;
 public abstract class AioPrimitive : IAioFacade
 {
     /// <summary>Creates the primitive's actor in the coordinator of <paramref name="context"/> (default: <see cref="AioContext.Default"/>).</summary>
-    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null)
+    private protected AioPrimitive(AioContext? context, PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null, bool exclusive = false)
     {
         if (name is not null && string.IsNullOrWhiteSpace(name))
         {
@@ -19,7 +19,7 @@ public abstract class AioPrimitive : IAioFacade
         }
 
         Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(kind, argument, argument2, payload, name, shape);
+        Actor = Context.CreatePrimitive(kind, argument, argument2, payload, name, shape, exclusive);
     }
 
     /// <summary>Binds to an existing actor: how a received facade is rebuilt in the receiving process.</summary>

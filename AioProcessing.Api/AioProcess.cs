@@ -117,7 +117,7 @@ public sealed class AioProcess
         var warm = _context.TryTakeWarmNode(out var warmNode) ? warmNode : null;
         var nodeId = warm?.NodeId ?? Guid.NewGuid().ToString("N");
         _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
-        _context.SendUnsentPuts();
+        _context.SendPendingQueueTraffic();
         _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner)));
         _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
         _context.Track(this);

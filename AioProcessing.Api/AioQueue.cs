@@ -40,8 +40,8 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     {
     }
 
-    private protected AioQueue(int maxsize, AioContext? context, string? name, PrimitiveHost.Kind kind = PrimitiveHost.Kind.Queue)
-        : base(context, kind, maxsize, name: name, shape: TypeShape.Of(typeof(T)))
+    private protected AioQueue(int maxsize, AioContext? context, string? name, PrimitiveHost.Kind kind = PrimitiveHost.Kind.Queue, bool exclusive = false)
+        : base(context, kind, maxsize, name: name, shape: TypeShape.Of(typeof(T)), exclusive: exclusive)
     {
         Channel = Context.QueueChannelOf(Actor);
         if (name is null)
@@ -54,8 +54,9 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
         : base(context, actor) =>
         Channel = Context.QueueChannelOf(Actor);
 
-    /// <summary>A queue of <paramref name="kind"/> found or created by <paramref name="name"/> (a listener's backlog).</summary>
-    internal static AioQueue<T> Named(string name, PrimitiveHost.Kind kind, AioContext? context) => new(0, context, name, kind);
+    /// <summary>A queue of <paramref name="kind"/> created by <paramref name="name"/>, which must not exist yet (a listener's backlog).</summary>
+    /// <exception cref="IOException">The name is in use.</exception>
+    internal static AioQueue<T> Exclusive(string name, PrimitiveHost.Kind kind, AioContext? context) => new(0, context, name, kind, exclusive: true);
 
     /// <summary>The number of items in the queue now (Python's <c>qsize()</c>): those fetched by a consumer and not yet taken count.</summary>
     public int Count => Blocking.Wait(() => CountAsync());

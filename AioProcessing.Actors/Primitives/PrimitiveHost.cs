@@ -23,6 +23,15 @@ public sealed class PrimitiveHost : ReceiveActor
     public PrimitiveHost()
     {
         Receive<Create>(OnCreate);
+        Receive<Unname>(m =>
+        {
+            if (_named.TryGetValue(m.Name, out var named) && named.Actor.Equals(m.Actor))
+            {
+                _named.Remove(m.Name);
+            }
+
+            WaitProtocol.Acknowledge(Sender, m.RequestId);
+        });
         Receive<Census>(m =>
         {
             var live = Context.GetChildren().ToHashSet();
@@ -126,7 +135,14 @@ public sealed class PrimitiveHost : ReceiveActor
     /// found with another shape is refused, so that items are never read as a type they were not written as.
     /// Null: any (an untyped primitive, or a caller that does not know).
     /// </param>
-    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false, string? Shape = null) : IAioRequest;
+    /// <param name="Exclusive">With a name: fail (<see cref="WaitProtocol.FailureKind.InUse"/>) instead of finding one that exists, as binding an address in use does.</param>
+    public sealed record Create(long RequestId, Kind Kind, int Argument, long Argument2 = 0, byte[]? Payload = null, string? Name = null, bool FindOnly = false, string? Shape = null, bool Exclusive = false) : IAioRequest;
+
+    /// <summary>
+    /// Frees <paramref name="Name"/> if it still names <paramref name="Actor"/> (a closed listener's address, so that
+    /// it can be listened on again); the actor itself lives on for whoever holds it. Answered by <see cref="WaitProtocol.Ack"/>.
+    /// </summary>
+    public sealed record Unname(long RequestId, string Name, IActorRef Actor) : IAioRequest;
 
     /// <summary>The primitive's actor; <paramref name="IsNew"/> is false when a named one was found.</summary>
     public sealed record Created(long RequestId, IActorRef Actor, bool IsNew = true) : IAioReply;
@@ -144,7 +160,11 @@ public sealed class PrimitiveHost : ReceiveActor
     {
         if (m.Name is { } name && _named.TryGetValue(name, out var existing))
         {
-            if (existing.Kind == m.Kind && existing.Shape is not null && m.Shape is not null && existing.Shape != m.Shape)
+            if (m.Exclusive)
+            {
+                WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.InUse, $"the address '{name}' is in use (a {existing.Kind} is bound to it)", Context);
+            }
+            else if (existing.Kind == m.Kind && existing.Shape is not null && m.Shape is not null && existing.Shape != m.Shape)
             {
                 WaitProtocol.Fail(Sender, m.RequestId, WaitProtocol.FailureKind.Invalid, $"the name '{name}' already belongs to a {existing.Kind} of {existing.Shape}, not of {m.Shape}", Context);
             }
@@ -182,7 +202,8 @@ public sealed class PrimitiveHost : ReceiveActor
     }
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); w.String(m.Shape); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0, r.String()))
+        .Add<Create>("pc", static (w, m) => { w.Long(m.RequestId); w.Byte((byte)m.Kind); w.Int(m.Argument); w.Long(m.Argument2); w.Bytes(m.Payload); w.String(m.Name); w.Byte(m.FindOnly ? (byte)1 : (byte)0); w.String(m.Shape); w.Bool(m.Exclusive); }, static r => new Create(r.Long(), (Kind)r.Byte(), r.Int(), r.Long(), r.Bytes(), r.String(), r.Byte() != 0, r.String(), r.Byte() != 0))
+        .Add<Unname>("pu", static (w, m) => { w.Long(m.RequestId); w.String(m.Name); w.Actor(m.Actor); }, static r => new Unname(r.Long(), r.String()!, r.Actor()))
         .Add<Census>("pn", static (w, m) => { w.Long(m.RequestId); Nodes.NodeProtocol.WriteNodes(w, m.Nodes); }, static r => new Census(r.Long(), Nodes.NodeProtocol.ReadNodes(r)))
         .Add<Status>("ps", WriteStatus, ReadStatus)
         .Add<Created>("pd", static (w, m) => { w.Long(m.RequestId); w.Actor(m.Actor); w.Bool(m.IsNew); }, static r => new Created(r.Long(), r.Actor(), r.Byte() != 0));

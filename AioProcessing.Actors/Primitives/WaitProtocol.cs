@@ -49,6 +49,9 @@ public static class WaitProtocol
 
         /// <summary>The object was disposed (retired).</summary>
         Disposed = 4,
+
+        /// <summary>A name asked for exclusively (a listener's address) is in use.</summary>
+        InUse = 5,
     }
 
     /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>

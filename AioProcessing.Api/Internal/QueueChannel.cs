@@ -12,12 +12,13 @@ namespace AioProcessing.Internal;
 /// otherwise joins the next batch, sent when the coordinator confirms the one in flight. Put returns without waiting
 /// (unless <c>aio.queue.put-window</c> items are unconfirmed); <see cref="FlushAsync"/> waits for confirmation.
 /// Anything else this process sends to the coordinator first sends what is still waiting here
-/// (<see cref="SendUnsent"/>, through <see cref="AioContext.SendUnsentPuts"/>), so that a lock released or an event
+/// (<see cref="SendUnsent"/>, through <see cref="AioContext.SendPendingQueueTraffic"/>), so that a lock released or an event
 /// set after a put cannot overtake it. A bounded queue's puts wait for room, one request each, as Python's.</item>
 /// <item><b>Takes</b> in a process other than the coordinator's fetch up to <c>aio.queue.prefetch</c> items at once.
 /// The coordinator lends them until this process reports them taken (piggybacked on the next fetch, or after 2 ms);
 /// untaken ones are given back after <c>aio.queue.prefetch-hold</c> without a Get, and go back by themselves if this
-/// process dies. A lent batch may be taken from only for <c>aio.queue.prefetch-hold</c> after it arrived: then what is
+/// process dies. Anything else this process sends first reports the takes not reported yet
+/// (<see cref="ReportTakesNow"/>), so that what it lets another process see comes after them. A lent batch may be taken from only for <c>aio.queue.prefetch-hold</c> after it arrived: then what is
 /// left goes back with the next fetch. That bounds what a consumer cut off from its coordinator (whose takes can no
 /// longer be reported, so the coordinator lends those items again once it declares the consumer dead) can take
 /// after the cut: without it, it would go on taking its whole prefetch.</item>
@@ -202,12 +203,7 @@ internal sealed class QueueChannel
                 }
 
                 ReturnStaleLent();
-                int consumed;
-                lock (_gate)
-                {
-                    consumed = _takenUnreported;
-                    _takenUnreported = 0;
-                }
+                var consumed = TakeUnreported();
 
                 remaining = Remaining(deadline);
                 var fetch = new QueueActor.Take(Requests.NextId(), Math.Max(max, _context.Settings.QueuePrefetch), remaining, Prefetch: true, consumed);
@@ -258,12 +254,7 @@ internal sealed class QueueChannel
             }
 
             ReturnStaleLent();
-            int consumed;
-            lock (_gate)
-            {
-                consumed = _takenUnreported;
-                _takenUnreported = 0;
-            }
+            var consumed = TakeUnreported();
 
             var fetch = new QueueActor.Take(Requests.NextId(), _context.Settings.QueuePrefetch, timeoutMs, Prefetch: true, consumed);
             var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, fetch, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
@@ -363,6 +354,7 @@ internal sealed class QueueChannel
             }
 
             _takenUnreported += taken.Length;
+            _context.CountUnreportedTakes(taken.Length);
             _lastTake = Environment.TickCount64;
             ArmReportTimer(ReportDelay);
             return true;
@@ -418,8 +410,7 @@ internal sealed class QueueChannel
             int taken;
             lock (_gate)
             {
-                taken = _takenUnreported;
-                _takenUnreported = 0;
+                taken = TakeUnreported();
                 if (_lent.Count > 0)
                 {
                     ArmReportTimer(hold);
@@ -434,6 +425,44 @@ internal sealed class QueueChannel
         finally
         {
             _fetch.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reports, now, the takes of this process not reported yet (unless a fetch, which carries them, is under way):
+    /// called before this process sends anything else to the coordinator, so that whoever sees what that message
+    /// lets happen (an event set after the gets) sees the queue without the items taken.
+    /// </summary>
+    public void ReportTakesNow()
+    {
+        if (Volatile.Read(ref _takenUnreported) == 0 || !_fetch.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            var taken = TakeUnreported();
+            if (taken > 0 && !_context.IsDisposedOrLost)
+            {
+                _actor.Tell(new QueueActor.Consumed(taken), _context.Inbox);
+            }
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
+    // The takes to report, now reported (whoever calls this sends them): zeroed here and in the context's count.
+    private int TakeUnreported()
+    {
+        lock (_gate)
+        {
+            var taken = _takenUnreported;
+            _takenUnreported = 0;
+            _context.CountUnreportedTakes(-taken);
+            return taken;
         }
     }
 
@@ -459,8 +488,7 @@ internal sealed class QueueChannel
         byte[][] untaken;
         lock (_gate)
         {
-            taken = _takenUnreported;
-            _takenUnreported = 0;
+            taken = TakeUnreported();
             untaken = [.. _lent];
             _lent.Clear();
         }

@@ -47,7 +47,7 @@ internal static class Requests
         var id = request.RequestId;
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)context.Settings.AskGrace.TotalMilliseconds;
         var answer = context.Inbox.Expect(id, deadline, Blocking.InSyncCall);
-        context.SendUnsentPuts();
+        context.SendPendingQueueTraffic();
         actor.Tell(request, context.Inbox);
         if (!Blocking.InSyncCall && actor.Path.Address.HasLocalScope)
         {
@@ -114,6 +114,7 @@ internal static class Requests
         WaitProtocol.FailureKind.NotHeld => new SynchronizationLockException(failed.Message),
         WaitProtocol.FailureKind.Full => new SemaphoreFullException(failed.Message),
         WaitProtocol.FailureKind.Disposed => new ObjectDisposedException(null, failed.Message),
+        WaitProtocol.FailureKind.InUse => new IOException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 

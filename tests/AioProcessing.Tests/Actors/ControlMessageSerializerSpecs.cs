@@ -64,7 +64,7 @@ public sealed class ControlMessageSerializerSpecs : TestKit
         NodeProtocol.RunTarget t => $"RunTarget {t.NodeId} {t.ProcessName} {Convert.ToHexString(t.Target)} {t.Owner.Path}",
         NodeProtocol.ExpectWorker e => $"Expect {e.NodeId} {Describe(e.Target)}",
         BarrierActor.WaitReply b => $"WaitReply {b.RequestId} {b.Outcome} {b.Index} {(b.Action is null ? "null" : Convert.ToHexString(b.Action))}",
-        PrimitiveHost.Create c => $"Create {c.RequestId} {c.Kind} {c.Argument} {c.Argument2} {(c.Payload is null ? "null" : Convert.ToHexString(c.Payload))}",
+        PrimitiveHost.Create c => $"Create {c.RequestId} {c.Kind} {c.Argument} {c.Argument2} {(c.Payload is null ? "null" : Convert.ToHexString(c.Payload))} {c.Name ?? "null"} {c.FindOnly} {c.Shape ?? "null"} {c.Exclusive}",
         _ => message.ToString()!,
     };
 
@@ -141,6 +141,10 @@ public sealed class ControlMessageSerializerSpecs : TestKit
             new NodeProtocol.Join(67, 4321, "secret", actor),
             new NodeProtocol.Evicted("gone"),
             new PrimitiveHost.Create(68, PrimitiveHost.Kind.RLock, 0, 0, null, "migrations"),
+            new PrimitiveHost.Create(69, PrimitiveHost.Kind.Queue, 0, 0, null, "jobs", FindOnly: true, Shape: "System.Int32"),
+            new PrimitiveHost.Create(70, PrimitiveHost.Kind.Listener, 0, 0, null, "address", Exclusive: true),
+            new PrimitiveHost.Unname(71, "address", actor),
+            new WaitProtocol.Result(72, WaitProtocol.Outcome.Granted, FencingToken: 987654321012),
             new NodeProtocol.WorkerRejected("wrong secret"),
             new NodeProtocol.WorkerAdmitted("node-1"),
             run,

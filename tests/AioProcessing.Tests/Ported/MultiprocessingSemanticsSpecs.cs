@@ -1,0 +1,134 @@
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Ported;
+
+/// <summary>
+/// Where Python programs rely on multiprocessing's exact behaviour (CPython's own test suite's expectations, in the
+/// .NET shape of docs/mapping.md), over real processes.
+/// </summary>
+public sealed class MultiprocessingSemanticsSpecs : IClassFixture<ContextFixture>
+{
+    private readonly AioContext _context;
+
+    public MultiprocessingSemanticsSpecs(ContextFixture fixture) => _context = fixture.Context;
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_value_sent_is_received_as_its_bytes_and_bytes_relayed_by_another_process_are_received_as_the_value()
+    {
+        var (parent, child) = await AioPipe.CreateAsync(context: _context);
+        parent.Send(new object?[] { 1, 2.25, null });
+        var raw = child.RecvBytes(timeout: Bounds.Remote);
+        var into = new byte[raw.Length + 8];
+        child.SendBytes(raw);
+        Assert.Equal(raw.Length, parent.RecvBytesInto(into, 8, Bounds.Remote));
+        parent.SendBytes(into, 8, raw.Length);
+        Assert.Equal(new object?[] { 1, 2.25, null }, child.Recv<object?[]>(Bounds.Remote));
+
+        // A process that relays what it receives as bytes, without knowing the type.
+        var relay = new AioProcess(_context, RelayOnce, child);
+        await relay.StartAsync();
+        await parent.SendAsync("through a relay");
+        Assert.Equal("through a relay", await parent.RecvAsync<string>(Bounds.Remote));
+        Assert.True(await relay.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, relay.ExitCode);
+    }
+
+    [Theory(Timeout = Bounds.Spec)]
+    [InlineData(3, true)]
+    [InlineData(3, false)]
+    [InlineData(150, true)]
+    public async Task Imap_yields_every_result_before_an_error_in_its_input_and_then_raises_it(int failAt, bool ordered)
+    {
+        await using var pool = new AioPool(2, context: _context);
+        var results = new List<int>();
+        var stream = ordered ? pool.ImapAsync(Square, InputFailingAt(failAt)) : pool.ImapUnorderedAsync(Square, InputFailingAt(failAt));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+        {
+            await foreach (var result in stream)
+            {
+                results.Add(result);
+            }
+        });
+        Assert.Equal($"input item {failAt} is bad", error.Message);
+        var expected = Enumerable.Range(0, failAt).Select(x => x * x).ToList();
+        Assert.Equal(expected, ordered ? results : results.Order().ToList());
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_second_listener_on_an_address_in_use_is_refused_and_a_closed_listeners_address_can_be_listened_on_again()
+    {
+        var first = new AioListener("taken-address", _context);
+        var second = Assert.Throws<IOException>(() => new AioListener("taken-address", _context));
+        Assert.Contains("in use", second.Message, StringComparison.Ordinal);
+
+        // The first still owns its backlog: a client is accepted by it.
+        await using (var client = await AioClient.ConnectAsync("taken-address", _context))
+        {
+            await using var accepted = await first.AcceptAsync(Bounds.Remote);
+            await client.SendAsync(7);
+            Assert.Equal(7, await accepted.RecvAsync<int>(Bounds.Remote));
+        }
+
+        await first.CloseAsync();
+        await Assert.ThrowsAsync<IOException>(() => AioClient.ConnectAsync("taken-address", _context));
+        await using var again = new AioListener("taken-address", _context);
+        await using var late = await AioClient.ConnectAsync("taken-address", _context);
+        await using var acceptedAgain = await again.AcceptAsync(Bounds.Remote);
+        await late.SendAsync("again");
+        Assert.Equal("again", await acceptedAgain.RecvAsync<string>(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Whoever_sees_an_event_set_after_a_consumers_gets_sees_the_queue_without_those_items()
+    {
+        const int Rounds = 30;
+        var queue = new AioQueue<int>(6, _context);
+        var go = new AioQueue<int>(context: _context);
+        var got = new AioEvent(_context);
+        var consumer = new AioProcess(_context, TakeSixThenSet, queue, go, got, Rounds);
+        await consumer.StartAsync();
+        for (var round = 0; round < Rounds; round++)
+        {
+            await queue.PutManyAsync(Enumerable.Range(round * 6, 6));
+            await go.PutAsync(round);
+            Assert.True(await got.WaitAsync(Bounds.Remote));
+            got.Clear();
+            Assert.True(await queue.CountAsync() == 0, $"round {round}: the consumer took all 6 items and set the event, but {await queue.CountAsync()} still count as in the queue");
+        }
+
+        Assert.True(await consumer.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, consumer.ExitCode);
+    }
+
+    private static void RelayOnce(AioConnection end) => end.SendBytes(end.RecvBytes(timeout: TimeSpan.FromSeconds(30)));
+
+    private static int Square(int x) => x * x;
+
+    private static IEnumerable<int> InputFailingAt(int failAt)
+    {
+        for (var i = 0; ; i++)
+        {
+            if (i == failAt)
+            {
+                throw new InvalidDataException($"input item {i} is bad");
+            }
+
+            yield return i;
+        }
+    }
+
+    private static void TakeSixThenSet(AioQueue<int> queue, AioQueue<int> go, AioEvent got, int rounds)
+    {
+        for (var round = 0; round < rounds; round++)
+        {
+            go.Get(timeout: TimeSpan.FromSeconds(30));
+            for (var i = 0; i < 6; i++)
+            {
+                queue.Get(timeout: TimeSpan.FromSeconds(30));
+            }
+
+            got.Set();
+        }
+    }
+}
