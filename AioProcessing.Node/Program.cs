@@ -39,12 +39,13 @@ internal static class Program
         }
 
         StartupTrace.Mark("bootstrap read");
-        WatchParent(stdin);
+        var exit = new WorkerExit();
+        WatchParent(stdin, exit);
         AssemblyProbe.Install(bootstrap.ProbeDirectories);
-        return await RunAsync(bootstrap).ConfigureAwait(false);
+        return await RunAsync(bootstrap, exit).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunAsync(WorkerBootstrap bootstrap)
+    private static async Task<int> RunAsync(WorkerBootstrap bootstrap, WorkerExit exit)
     {
         ITargetExecutor executor;
         try
@@ -63,22 +64,34 @@ internal static class Program
         StartupTrace.Mark("executor loaded");
         var coordinator = Address.Parse(bootstrap.Coordinator);
         var config = bootstrap.Config is null ? null : ConfigurationFactory.ParseString(bootstrap.Config);
-        await using var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config, Secret: bootstrap.Secret)).ConfigureAwait(false);
+        var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config, Secret: bootstrap.Secret)).ConfigureAwait(false);
         StartupTrace.Mark("node started");
-        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout");
         var environment = new WorkerEnvironment(node.System, coordinator, bootstrap);
         node.System.ActorOf(WorkerNode.Props(environment, executor, exit, reportTimeout), WorkerNode.Name);
-        var code = await exit.Task.ConfigureAwait(false);
-        StartupTrace.Mark("exit reported");
-        // The report is acknowledged; a quick, bounded shutdown lets the coordinator see a clean disassociation.
+        var code = await exit.Code.ConfigureAwait(false);
+        if (exit.ReportsAtExit)
+        {
+            // The target returned. As Python's child, the process waits for the foreground threads the target
+            // started: the runtime does that once Main returns, and then raises ProcessExit, where the outcome is
+            // reported (so the parent's Join waits for those threads too) and the node stops.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                exit.ReportIfDue();
+                StartupTrace.Mark("exit reported");
+                // A quick, bounded shutdown lets the coordinator see a clean disassociation.
+                node.StopAsync(TimeSpan.FromSeconds(2)).Wait(TimeSpan.FromSeconds(3));
+            };
+            return code;
+        }
+
         await node.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         Environment.Exit(code);
         return code;
     }
 
     // The parent keeps our standard input open for our whole life; end of input means it is gone, however it died.
-    private static void WatchParent(StreamReader stdin)
+    private static void WatchParent(StreamReader stdin, WorkerExit exit)
     {
         var thread = new Thread(() =>
         {
@@ -92,6 +105,7 @@ internal static class Program
             {
             }
 
+            exit.EndNow(WorkerExitCodes.ParentLost);
             Environment.Exit(WorkerExitCodes.ParentLost);
         })
         { IsBackground = true, Name = "aio-parent-watch" };

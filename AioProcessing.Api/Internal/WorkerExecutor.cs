@@ -54,6 +54,15 @@ public sealed class WorkerExecutor : ITargetExecutor
         }
     }
 
+    /// <inheritdoc />
+    public void Finish(WorkerEnvironment environment)
+    {
+        // What the target's foreground threads put after it returned reaches its queues before the parent hears
+        // that the process ended, as Python joins its feeder threads after the non-daemon threads.
+        var context = Attach(environment);
+        context.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+    }
+
     private static void Warm(int number, string text, int[] numbers)
     {
     }

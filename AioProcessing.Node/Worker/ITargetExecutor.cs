@@ -18,6 +18,14 @@ public interface ITargetExecutor
 
     /// <summary>Runs <paramref name="run"/>'s target to completion on the calling thread, which is dedicated to it.</summary>
     TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run);
+
+    /// <summary>
+    /// Called once the foreground threads the target started are done, just before its outcome is reported: what
+    /// they did (items put) must reach the coordinator first.
+    /// </summary>
+    void Finish(WorkerEnvironment environment)
+    {
+    }
 }
 
 /// <summary>How a target ended: exit code 0, or 1 with the exception it threw.</summary>

@@ -7,8 +7,8 @@ namespace AioProcessing.Node.Worker;
 
 /// <summary>
 /// The worker side of a node, at <c>/user/aio-worker</c>: registers with the coordinator, runs the target it is
-/// handed on a dedicated thread (so blocking facades never starve the thread pool Akka runs on), reports the
-/// outcome to the owner and then completes the exit task so the process can end.
+/// handed on a dedicated thread (so blocking facades never starve the thread pool Akka runs on), and hands its
+/// outcome to <see cref="WorkerExit"/>, which reports it to the owner once the target's foreground threads are done.
 /// </summary>
 public sealed class WorkerNode : ReceiveActor, IWithTimers
 {
@@ -21,13 +21,13 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
 
     private readonly WorkerEnvironment _environment;
     private readonly ITargetExecutor _executor;
-    private readonly TaskCompletionSource<int> _exit;
+    private readonly WorkerExit _exit;
     private readonly TimeSpan _reportTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _running;
 
     /// <summary>Creates the worker actor.</summary>
-    public WorkerNode(WorkerEnvironment environment, ITargetExecutor executor, TaskCompletionSource<int> exit, TimeSpan reportTimeout)
+    public WorkerNode(WorkerEnvironment environment, ITargetExecutor executor, WorkerExit exit, TimeSpan reportTimeout)
     {
         _environment = environment;
         _executor = executor;
@@ -40,12 +40,12 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         {
             Timers.Cancel(RegisterAgain.Instance);
             Console.Error.WriteLine($"AioProcessing worker {environment.Bootstrap.NodeId}: the coordinator refused this node: {m.Reason}");
-            _exit.TrySetResult(WorkerExitCodes.Rejected);
+            _exit.End(WorkerExitCodes.Rejected);
         });
         Receive<Terminated>(_ =>
         {
             _log.Warning("Coordinator {0} is gone; worker exits.", environment.Coordinator);
-            _exit.TrySetResult(WorkerExitCodes.CoordinatorLost);
+            _exit.EndNow(WorkerExitCodes.CoordinatorLost);
         });
     }
 
@@ -53,7 +53,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the worker actor.</summary>
-    public static Props Props(WorkerEnvironment environment, ITargetExecutor executor, TaskCompletionSource<int> exit, TimeSpan reportTimeout) =>
+    public static Props Props(WorkerEnvironment environment, ITargetExecutor executor, WorkerExit exit, TimeSpan reportTimeout) =>
         Akka.Actor.Props.Create(() => new WorkerNode(environment, executor, exit, reportTimeout));
 
     /// <inheritdoc />
@@ -116,19 +116,22 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         }
 
         StartupTrace.Mark("target returned");
-        try
+        var (executor, environment, reportTimeout) = (_executor, _environment, _reportTimeout);
+        _exit.TargetReturned(outcome.ExitCode, () =>
         {
-            run.Owner.Ask<WaitProtocol.Ack>(new NodeProtocol.TargetExited(run.NodeId, outcome.ExitCode, outcome.Error), _reportTimeout)
-                .Wait(_reportTimeout + TimeSpan.FromSeconds(1));
-        }
+            try
+            {
+                executor.Finish(environment);
+                run.Owner.Ask<WaitProtocol.Ack>(new NodeProtocol.TargetExited(run.NodeId, outcome.ExitCode, outcome.Error), reportTimeout)
+                    .Wait(reportTimeout + TimeSpan.FromSeconds(1));
+            }
 #pragma warning disable CA1031 // A lost report still ends the process; the owner then reads the OS exit code.
-        catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-        {
-            Console.Error.WriteLine($"AioProcessing worker {run.NodeId}: exit report was not acknowledged: {ex.Message}");
-        }
-
-        _exit.TrySetResult(outcome.ExitCode);
+            {
+                Console.Error.WriteLine($"AioProcessing worker {run.NodeId}: exit report was not acknowledged: {ex.Message}");
+            }
+        });
     }
 
     private sealed class RegisterAgain

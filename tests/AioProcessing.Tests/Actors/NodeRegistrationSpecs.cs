@@ -48,7 +48,7 @@ public sealed class NodeRegistrationSpecs : TestKit
         Sys.ActorOf(Props.Create(() => new Forwarder(coordinator.Ref)), NodeManager.Name);
         var address = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
         var bootstrap = new WorkerBootstrap(address.ToString(), "node-7", Secret, "unused", [], null);
-        var exit = new TaskCompletionSource<int>();
+        var exit = new WorkerExit();
         Sys.ActorOf(WorkerNode.Props(new WorkerEnvironment(Sys, address, bootstrap), new IdleExecutor(), exit, TimeSpan.FromSeconds(5)), WorkerNode.Name);
 
         // The first registration is lost (nobody answers it); the worker says it again, about a second later.
@@ -62,7 +62,7 @@ public sealed class NodeRegistrationSpecs : TestKit
         var inFlight = coordinator.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as NodeProtocol.RegisterWorker);
         Assert.True(inFlight.Count <= 1, $"{inFlight.Count} repeats after the answer");
         coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(2500));
-        Assert.False(exit.Task.IsCompleted);
+        Assert.False(exit.Code.IsCompleted);
     }
 
     private sealed class Forwarder : ReceiveActor

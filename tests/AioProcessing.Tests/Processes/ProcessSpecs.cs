@@ -158,6 +158,20 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_child_waits_for_the_foreground_threads_its_target_started_and_join_waits_with_it()
+    {
+        // As Python's child waits for its non-daemon threads: the target returns at once, the thread's work is done
+        // before the process ends, and Join returns only after it.
+        var done = new AioQueue<string>(context: _context);
+        var p = new AioProcess(_context, StartForegroundThread, done);
+        await p.StartAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal(1, await done.CountAsync());
+        Assert.Equal("the thread finished", await done.GetAsync(TimeSpan.Zero));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task The_seed_example_coordinates_through_a_lock_an_event_and_a_queue()
     {
         var queue = new AioQueue<int?>(context: _context);
@@ -385,4 +399,11 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
 
         queue.Close();
     }
+
+    private static void StartForegroundThread(AioQueue<string> done) =>
+        new Thread(() =>
+        {
+            Thread.Sleep(300);
+            done.Put("the thread finished");
+        }).Start();
 }
