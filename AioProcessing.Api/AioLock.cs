@@ -1,5 +1,6 @@
 using AioProcessing.Actors;
 using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
 using AioProcessing.Serialization;
 using Akka.Actor;
 
@@ -32,6 +33,14 @@ public sealed class AioLock : AioAcquirable, IAioFacade<AioLock>
         : base(context, actor)
     {
     }
+
+    /// <summary>Whether the lock is held now, by any process (Python's <c>locked()</c>).</summary>
+    public bool IsLocked => Blocking.Wait(() => IsLockedAsync());
+
+    /// <inheritdoc cref="IsLocked"/>
+    /// <param name="ct">Stops waiting for the answer and throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<bool> IsLockedAsync(CancellationToken ct = default) =>
+        (await Requests.AskAsync<LockActor.State>(Context, Actor, new LockActor.Query(Requests.NextId()), ct).ConfigureAwait(false)).Held;
 
     static AioLock IAioFacade<AioLock>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Internal;
 using AioProcessing.Node.Worker;
@@ -13,7 +14,11 @@ namespace AioProcessing;
 /// </summary>
 public sealed class AioProcess
 {
+    private static readonly AioProcessInfo MainProcess = new("MainProcess", Environment.ProcessId, Daemon: false);
+    private static readonly ConcurrentDictionary<AioProcess, byte> Children = new();
     private static int s_counter;
+    private static AioProcessInfo? s_current;
+    private static AioProcessInfo? s_parent;
 
     private readonly AioContext _context;
     private readonly byte[] _call;
@@ -23,7 +28,9 @@ public sealed class AioProcess
     private WorkerProcess? _worker;
     private IActorRef? _owner;
     private RemoteException? _exception;
+    private readonly ManualResetEvent _sentinel = new(initialState: false);
     private int _started;
+    private int _closed;
     private string _name;
     private bool _daemon;
 
@@ -79,10 +86,24 @@ public sealed class AioProcess
     }
 
     /// <summary>The OS process id once started; null before.</summary>
-    public int? Pid => _worker?.Pid;
+    public int? Pid
+    {
+        get
+        {
+            ThrowIfClosed();
+            return _worker?.Pid;
+        }
+    }
 
     /// <summary>Whether the process was started and has not finished.</summary>
-    public bool IsAlive => Volatile.Read(ref _started) != 0 && !_finished.Task.IsCompleted;
+    public bool IsAlive
+    {
+        get
+        {
+            ThrowIfClosed();
+            return IsAliveCore;
+        }
+    }
 
     /// <summary>
     /// Null while running or before start; 0 when the target returned; 1 when it threw (see <see cref="Exception"/>);
@@ -92,10 +113,75 @@ public sealed class AioProcess
     /// evicted it after it froze or was cut off longer than the failure detector allows), 72 the coordinator refused
     /// it, 73 it could not start.
     /// </summary>
-    public int? ExitCode => _finished.Task.IsCompletedSuccessfully ? _finished.Task.Result : null;
+    public int? ExitCode
+    {
+        get
+        {
+            ThrowIfClosed();
+            return _finished.Task.IsCompletedSuccessfully ? _finished.Task.Result : null;
+        }
+    }
 
     /// <summary>The exception the target threw, with its remote type, message and stack; null otherwise.</summary>
     public RemoteException? Exception => Volatile.Read(ref _exception);
+
+    /// <summary>
+    /// The process this code runs in (Python's <c>current_process()</c>): inside a target, its name, OS process id and
+    /// daemon flag; in a program that was not started as an <see cref="AioProcess"/>, "MainProcess".
+    /// </summary>
+    public static AioProcessInfo Current => Volatile.Read(ref s_current) ?? MainProcess;
+
+    /// <summary>
+    /// The process that started this one (Python's <c>parent_process()</c>), inside a target; null in a program that
+    /// was not started as an <see cref="AioProcess"/>.
+    /// </summary>
+    public static AioProcessInfo? Parent => Volatile.Read(ref s_parent);
+
+    /// <summary>
+    /// A handle that is signalled when the process ends (Python's <c>sentinel</c>), for
+    /// <see cref="WaitHandle.WaitAny(WaitHandle[])"/> over several processes and other handles.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    /// <exception cref="ObjectDisposedException">The process was closed.</exception>
+    public WaitHandle Sentinel
+    {
+        get
+        {
+            ThrowIfClosed();
+            return Volatile.Read(ref _started) != 0 ? _sentinel : throw new InvalidOperationException($"{Name} was not started; only a started process has a sentinel.");
+        }
+    }
+
+    /// <summary>
+    /// The children this program started that are still running (Python's <c>active_children()</c>), in any context.
+    /// </summary>
+    public static IReadOnlyList<AioProcess> ActiveChildren() => [.. Children.Keys.Where(p => p.IsAlive)];
+
+    /// <summary>
+    /// Releases what this object holds (Python's <c>close()</c>); afterwards its members throw
+    /// <see cref="ObjectDisposedException"/>, except <see cref="Name"/>, <see cref="Daemon"/> and <see cref="ToString"/>.
+    /// Closing twice does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The process is still running.</exception>
+    public void Close()
+    {
+        if (IsAliveCore)
+        {
+            throw new InvalidOperationException($"Cannot close {Name} while it is still running; join or kill it first.");
+        }
+
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            _sentinel.Dispose();
+        }
+    }
+
+    /// <summary>Notes, in a worker, which process its target runs as (for <see cref="Current"/> and <see cref="Parent"/>).</summary>
+    internal static void RunningAs(NodeProtocol.RunTarget run)
+    {
+        Volatile.Write(ref s_current, new AioProcessInfo(run.ProcessName, Environment.ProcessId, run.Daemon));
+        Volatile.Write(ref s_parent, run.ParentPid == 0 ? null : new AioProcessInfo(run.ParentName, run.ParentPid, Daemon: false));
+    }
 
     /// <summary>Starts the process and returns once its node joined the coordinator and received the target.</summary>
     /// <exception cref="InvalidOperationException">The process was already started.</exception>
@@ -107,6 +193,7 @@ public sealed class AioProcess
     /// <param name="ct">Abandons the start: the node is killed and <see cref="OperationCanceledException"/> thrown.</param>
     public async Task StartAsync(CancellationToken ct = default)
     {
+        ThrowIfClosed();
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException($"{Name} was already started; a process can be started only once.");
@@ -118,9 +205,25 @@ public sealed class AioProcess
         var nodeId = warm?.NodeId ?? Guid.NewGuid().ToString("N");
         _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
         _context.SendPendingQueueTraffic();
-        _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner)));
+        var parent = Current;
+        _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner, _daemon, parent.Pid, parent.Name)));
         _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
         _context.Track(this);
+        Children.TryAdd(this, 0);
+        _ = _finished.Task.ContinueWith(
+            static (finished, state) =>
+            {
+                var process = (AioProcess)state!;
+                Children.TryRemove(process, out _);
+                if (Volatile.Read(ref process._closed) == 0)
+                {
+                    process._sentinel.Set();
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         _ = FinishWhenExitedAsync(_worker);
 
         var timeout = _context.Settings.StartTimeout;
@@ -154,6 +257,7 @@ public sealed class AioProcess
     /// <inheritdoc cref="Join"/>
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
+        ThrowIfClosed();
         if (Volatile.Read(ref _started) == 0)
         {
             throw new InvalidOperationException($"{Name} was not started; only a started process can be joined.");
@@ -172,14 +276,28 @@ public sealed class AioProcess
     }
 
     /// <summary>Asks the process to end (SIGTERM; a kill on Windows). Its <see cref="ExitCode"/> becomes -15.</summary>
-    public void Terminate() => _worker?.Terminate();
+    public void Terminate()
+    {
+        ThrowIfClosed();
+        _worker?.Terminate();
+    }
 
     /// <summary>Ends the process at once (SIGKILL). Its <see cref="ExitCode"/> becomes -9.</summary>
-    public void Kill() => _worker?.Kill();
+    public void Kill()
+    {
+        ThrowIfClosed();
+        _worker?.Kill();
+    }
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"<{nameof(AioProcess)} name='{Name}' pid={Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {(IsAlive ? "started" : ExitCode is { } c ? $"exitcode={c}" : "initial")}{(Daemon ? " daemon" : "")}>";
+        Volatile.Read(ref _closed) != 0
+            ? $"<{nameof(AioProcess)} name='{Name}' closed>"
+            : $"<{nameof(AioProcess)} name='{Name}' pid={Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {(IsAlive ? "started" : ExitCode is { } c ? $"exitcode={c}" : "initial")}{(Daemon ? " daemon" : "")}>";
+
+    private bool IsAliveCore => Volatile.Read(ref _started) != 0 && !_finished.Task.IsCompleted;
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
 
     /// <summary>Waits, at most <paramref name="timeout"/>, until the OS process is gone (not only its target finished).</summary>
     internal async Task ExitedAsync(TimeSpan timeout)

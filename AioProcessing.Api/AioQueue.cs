@@ -196,6 +196,25 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
         await Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new QueueActor.Complete(Requests.NextId()), ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Shuts the queue down for every process (Python 3.13's <c>shutdown(immediate)</c>): later puts throw
+    /// <see cref="QueueShutDownException"/>. Not immediate: consumers get what is left, then
+    /// <see cref="QueueCompletedException"/> (a <see cref="QueueShutDownException"/>), as <see cref="Complete"/>.
+    /// Immediate: the items left are dropped, waiting gets end at once, and each dropped item counts as a task done,
+    /// so a joinable queue's <c>Join</c> does not wait for them. This process's earlier puts are delivered first.
+    /// </summary>
+    /// <param name="immediate">Whether to drop the items left.</param>
+    public void Shutdown(bool immediate = false) => Blocking.Wait(() => ShutdownAsync(immediate));
+
+    /// <inheritdoc cref="Shutdown"/>
+    /// <param name="immediate">Whether to drop the items left.</param>
+    /// <param name="ct">Stops waiting for the coordinator's answer.</param>
+    public async Task ShutdownAsync(bool immediate = false, CancellationToken ct = default)
+    {
+        await Channel.FlushAsync(ct).ConfigureAwait(false);
+        await Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new QueueActor.Complete(Requests.NextId(), immediate), ct).ConfigureAwait(false);
+    }
+
     /// <summary>Waits until the coordinator holds every item this process put (see the remarks on write-behind).</summary>
     /// <exception cref="InvalidOperationException">The queue refused items put earlier (it was completed).</exception>
     public void Flush() => Blocking.Wait(() => FlushAsync());

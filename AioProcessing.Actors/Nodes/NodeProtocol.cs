@@ -39,8 +39,12 @@ public static class NodeProtocol
     /// <summary>Sent to a worker that failed to register; it exits.</summary>
     public sealed record WorkerRejected(string Reason) : IAioMessage;
 
-    /// <summary>Run the encoded target; report to <paramref name="Owner"/>. <paramref name="Target"/> is opaque to this layer.</summary>
-    public sealed record RunTarget(string NodeId, string ProcessName, byte[] Target, IActorRef Owner) : IAioMessage;
+    /// <summary>
+    /// Run the encoded target; report to <paramref name="Owner"/>. <paramref name="Target"/> is opaque to this layer.
+    /// <paramref name="Daemon"/>, <paramref name="ParentPid"/> and <paramref name="ParentName"/> describe the process
+    /// and the one that started it, for the target's <c>AioProcess.Current</c> and <c>AioProcess.Parent</c>.
+    /// </summary>
+    public sealed record RunTarget(string NodeId, string ProcessName, byte[] Target, IActorRef Owner, bool Daemon = false, int ParentPid = 0, string ParentName = "") : IAioMessage;
 
     /// <summary>Node <paramref name="NodeId"/> registered and was handed its target.</summary>
     public sealed record WorkerUp(string NodeId, int Pid, IActorRef Worker) : IAioMessage;
@@ -126,9 +130,12 @@ public static class NodeProtocol
         w.String(m.ProcessName);
         w.Bytes(m.Target);
         w.Actor(m.Owner);
+        w.Bool(m.Daemon);
+        w.Int(m.ParentPid);
+        w.String(m.ParentName);
     }
 
-    private static RunTarget ReadRun(WireReader r) => new(r.String()!, r.String()!, r.Bytes()!, r.Actor());
+    private static RunTarget ReadRun(WireReader r) => new(r.String()!, r.String()!, r.Bytes()!, r.Actor(), r.Byte() != 0, r.Int(), r.String()!);
 
     private static void WriteExited(WireWriter w, TargetExited m)
     {

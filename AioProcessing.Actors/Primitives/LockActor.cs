@@ -24,6 +24,7 @@ public sealed class LockActor : PrimitiveActor
         _waiters = NewWaitQueue<WaitProtocol.Outcome>();
         Receive<Acquire>(OnAcquire);
         Receive<Release>(OnRelease);
+        Receive<Query>(m => Sender.Tell(new State(m.RequestId, _held)));
     }
 
     /// <summary>Props for a new lock actor; with <paramref name="ownerOnly"/>, only its holder's process may release it.</summary>
@@ -42,6 +43,12 @@ public sealed class LockActor : PrimitiveActor
     /// </summary>
     public sealed record Release(long RequestId) : IAioRequest;
 
+    /// <summary>Ask whether the lock is held now. Answered by <see cref="State"/>.</summary>
+    public sealed record Query(long RequestId) : IAioRequest;
+
+    /// <summary>Whether the lock was held when <see cref="Query"/> arrived.</summary>
+    public sealed record State(long RequestId, bool Held) : IAioReply;
+
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome) => _waiters.Withdraw(requestId, outcome, Self);
 
@@ -57,7 +64,9 @@ public sealed class LockActor : PrimitiveActor
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
         .Add<Acquire>("la", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); w.Byte((byte)m.GrantedAs); }, static r => new Acquire(r.Long(), r.Long(), (WaitProtocol.Outcome)r.Byte()))
-        .Add<Release>("lr", static (w, m) => w.Long(m.RequestId), static r => new Release(r.Long()));
+        .Add<Release>("lr", static (w, m) => w.Long(m.RequestId), static r => new Release(r.Long()))
+        .Add<Query>("lq", static (w, m) => w.Long(m.RequestId), static r => new Query(r.Long()))
+        .Add<State>("lQ", static (w, m) => { w.Long(m.RequestId); w.Bool(m.Held); }, static r => new State(r.Long(), r.Byte() != 0));
 
     private void OnAcquire(Acquire request)
     {

@@ -42,6 +42,7 @@ public sealed class QueueActor : PrimitiveActor
     private int _lentCount;
     private long _unfinished;
     private bool _completed;
+    private bool _discarding;
 
     /// <summary>Creates an empty queue holding at most <paramref name="maxSize"/> items (0 or less: unbounded).</summary>
     public QueueActor(int maxSize)
@@ -117,7 +118,11 @@ public sealed class QueueActor : PrimitiveActor
     public sealed record CountReply(long RequestId, int Count, int MaxSize, bool Completed) : IAioReply;
 
     /// <summary>No more puts: waiting and later puts are refused, takers get <see cref="WaitProtocol.Outcome.Closed"/> once it is empty. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
-    public sealed record Complete(long RequestId) : IAioRequest;
+    /// <remarks>
+    /// With <paramref name="Immediate"/> (Python 3.13's <c>shutdown(immediate=True)</c>), the items are dropped too, and
+    /// so are lent items that come back untaken; waiting takers end at once; each item dropped counts as a task done.
+    /// </remarks>
+    public sealed record Complete(long RequestId, bool Immediate = false) : IAioRequest;
 
     /// <summary>Marks <paramref name="Count"/> items' tasks done. Answered by <see cref="WaitProtocol.Ack"/>, or <see cref="WaitProtocol.Failed"/> beyond the items put.</summary>
     public sealed record TaskDone(long RequestId, int Count) : IAioRequest;
@@ -134,7 +139,7 @@ public sealed class QueueActor : PrimitiveActor
         .Add<Return>("qb", static (w, m) => { w.Int(m.Consumed); w.ByteArrays(m.Items); }, static r => new Return(r.Int(), r.ByteArrays()))
         .Add<CountQuery>("qc", static (w, m) => w.Long(m.RequestId), static r => new CountQuery(r.Long()))
         .Add<CountReply>("qn", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); w.Int(m.MaxSize); w.Byte(m.Completed ? (byte)1 : (byte)0); }, static r => new CountReply(r.Long(), r.Int(), r.Int(), r.Byte() != 0))
-        .Add<Complete>("qx", static (w, m) => w.Long(m.RequestId), static r => new Complete(r.Long()))
+        .Add<Complete>("qx", static (w, m) => { w.Long(m.RequestId); w.Bool(m.Immediate); }, static r => new Complete(r.Long(), r.Byte() != 0))
         .Add<TaskDone>("qf", static (w, m) => { w.Long(m.RequestId); w.Int(m.Count); }, static r => new TaskDone(r.Long(), r.Int()))
         .Add<JoinTasks>("qj", static (w, m) => { w.Long(m.RequestId); w.Long(m.TimeoutMs); }, static r => new JoinTasks(r.Long(), r.Long()));
 
@@ -153,7 +158,7 @@ public sealed class QueueActor : PrimitiveActor
         {
             // Its process is gone: whatever it had not reported taken goes back, ahead of everything queued.
             _lentCount -= lent.Count;
-            PushFront(lent);
+            Restore(lent);
             Serve();
         }
     }
@@ -186,7 +191,7 @@ public sealed class QueueActor : PrimitiveActor
 
         if (_completed)
         {
-            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed: no more items may be put", Context);
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.ShutDown, "the queue was completed (shut down): no more items may be put", Context);
             return;
         }
 
@@ -257,7 +262,7 @@ public sealed class QueueActor : PrimitiveActor
             _lent.Remove(node);
         }
 
-        PushFront(back);
+        Restore(back);
         Serve();
     }
 
@@ -266,7 +271,14 @@ public sealed class QueueActor : PrimitiveActor
         _completed = true;
         while (_putters.TryDequeue(out var putter))
         {
-            putter.ReplyTo.Tell(new WaitProtocol.Failed(putter.RequestId, WaitProtocol.FailureKind.Invalid, "the queue was completed while this put waited for room"));
+            putter.ReplyTo.Tell(new WaitProtocol.Failed(putter.RequestId, WaitProtocol.FailureKind.ShutDown, "the queue was completed (shut down) while this put waited for room"));
+        }
+
+        if (request.Immediate)
+        {
+            _discarding = true;
+            Discard(_items.Count);
+            _items.Clear();
         }
 
         Serve();
@@ -334,8 +346,9 @@ public sealed class QueueActor : PrimitiveActor
             putter.ReplyTo.Tell(new WaitProtocol.Result(putter.RequestId, WaitProtocol.Outcome.Granted));
         }
 
-        // Completed and drained: nothing can come any more once nothing is lent (lent items may come back).
-        if (_completed && _items.Count == 0 && _lentCount == 0)
+        // Completed and drained: nothing can come any more once nothing is lent (lent items may come back), or at
+        // once when the queue was shut down immediately (what comes back is dropped).
+        if (_completed && _items.Count == 0 && (_lentCount == 0 || _discarding))
         {
             while (_takers.TryDequeue(out var taker))
             {
@@ -415,6 +428,32 @@ public sealed class QueueActor : PrimitiveActor
         if (_putters.Count > 0 || _completed)
         {
             Serve();
+        }
+    }
+
+    // Lent items that come back go to the front, in order; after an immediate shutdown they are dropped instead.
+    private void Restore(LinkedList<byte[]> items)
+    {
+        if (_discarding)
+        {
+            Discard(items.Count);
+        }
+        else
+        {
+            PushFront(items);
+        }
+    }
+
+    // Dropped items count as tasks done, as Python's shutdown(immediate=True) does, so that Join does not wait for them.
+    private void Discard(int count)
+    {
+        _unfinished = Math.Max(0, _unfinished - count);
+        if (_unfinished == 0)
+        {
+            while (_joiners.TryDequeue(out var joiner))
+            {
+                joiner.ReplyTo.Tell(new WaitProtocol.Result(joiner.RequestId, WaitProtocol.Outcome.Granted));
+            }
         }
     }
 

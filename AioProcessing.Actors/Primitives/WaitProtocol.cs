@@ -52,6 +52,9 @@ public static class WaitProtocol
 
         /// <summary>A name asked for exclusively (a listener's address) is in use.</summary>
         InUse = 5,
+
+        /// <summary>A put to a queue that was shut down (completed).</summary>
+        ShutDown = 6,
     }
 
     /// <summary>Withdraws the pending request <paramref name="RequestId"/>; the actor answers it with <see cref="Outcome.Cancelled"/> if it was still waiting.</summary>

@@ -565,6 +565,7 @@ internal sealed class QueueChannel
             _batchesInFlight--;
             _putError ??= answer.Status switch
             {
+                TaskStatus.RanToCompletion when answer.Result is WaitProtocol.Failed { Kind: WaitProtocol.FailureKind.ShutDown } shut => new QueueShutDownException($"The queue refused items put earlier: {shut.Message}."),
                 TaskStatus.RanToCompletion when answer.Result is WaitProtocol.Failed failed => new InvalidOperationException($"The queue refused items put earlier: {failed.Message}."),
                 TaskStatus.RanToCompletion => null,
                 _ => new CoordinatorLostException("Items put earlier were not confirmed: " + answer.Exception?.GetBaseException().Message, answer.Exception?.GetBaseException() ?? new OperationCanceledException()),
@@ -620,7 +621,12 @@ internal sealed class QueueChannel
     {
         if (_putError is { } error)
         {
-            throw error is CoordinatorLostException lost ? new CoordinatorLostException(lost.Message, lost) : new InvalidOperationException(error.Message, error);
+            throw error switch
+            {
+                CoordinatorLostException lost => new CoordinatorLostException(lost.Message, lost),
+                QueueShutDownException shut => new QueueShutDownException(shut.Message, shut),
+                _ => new InvalidOperationException(error.Message, error),
+            };
         }
     }
 

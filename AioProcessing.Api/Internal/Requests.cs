@@ -115,6 +115,7 @@ internal static class Requests
         WaitProtocol.FailureKind.Full => new SemaphoreFullException(failed.Message),
         WaitProtocol.FailureKind.Disposed => new ObjectDisposedException(null, failed.Message),
         WaitProtocol.FailureKind.InUse => new IOException(failed.Message),
+        WaitProtocol.FailureKind.ShutDown => new QueueShutDownException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 

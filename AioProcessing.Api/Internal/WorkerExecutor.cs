@@ -31,6 +31,7 @@ public sealed class WorkerExecutor : ITargetExecutor
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(run);
         var context = Attach(environment);
+        AioProcess.RunningAs(run);
         try
         {
             var (target, args) = context.Payloads.DeserializeCall(run.Target);

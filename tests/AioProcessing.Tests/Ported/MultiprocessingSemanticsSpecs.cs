@@ -101,6 +101,113 @@ public sealed class MultiprocessingSemanticsSpecs : IClassFixture<ContextFixture
         Assert.Equal(0, consumer.ExitCode);
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_target_knows_its_own_process_and_its_parent_and_the_parent_knows_its_active_children()
+    {
+        Assert.Equal(new AioProcessInfo("MainProcess", Environment.ProcessId, Daemon: false), AioProcess.Current);
+        Assert.Null(AioProcess.Parent);
+
+        var seen = new AioQueue<AioProcessInfo?>(context: _context);
+        var release = new AioEvent(_context);
+        var child = new AioProcess(_context, ReportSelfThenWait, seen, release) { Name = "reporter", Daemon = true };
+        Assert.Throws<InvalidOperationException>(() => child.Sentinel);
+        await child.StartAsync();
+        var self = await seen.GetAsync(Bounds.Remote);
+        var parent = await seen.GetAsync(Bounds.Remote);
+        Assert.Equal(new AioProcessInfo("reporter", child.Pid!.Value, Daemon: true), self);
+        Assert.Equal(new AioProcessInfo("MainProcess", Environment.ProcessId, Daemon: false), parent);
+        Assert.True(parent!.IsAlive);
+        Assert.Contains(child, AioProcess.ActiveChildren());
+        Assert.Throws<InvalidOperationException>(() => child.Close());
+
+        // The sentinel is signalled when the process ends, for WaitHandle.WaitAny over several.
+        Assert.False(child.Sentinel.WaitOne(0));
+        release.Set();
+        Assert.Equal(0, await Task.Run(() => WaitHandle.WaitAny([child.Sentinel], Bounds.Remote)));
+        Assert.True(await child.JoinAsync(Bounds.Remote));
+        Assert.DoesNotContain(child, AioProcess.ActiveChildren());
+
+        child.Close();
+        child.Close();
+        Assert.Throws<ObjectDisposedException>(() => child.ExitCode);
+        Assert.Throws<ObjectDisposedException>(() => child.Join());
+        Assert.Contains("closed", child.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task IsLocked_says_whether_any_process_holds_the_lock()
+    {
+        var lck = new AioLock(_context);
+        Assert.False(await lck.IsLockedAsync());
+        var seen = new AioQueue<bool>(context: _context);
+        await using (await lck.LockAsync(Bounds.Remote))
+        {
+            Assert.True(lck.IsLocked);
+            var child = new AioProcess(_context, ReportLocked, lck, seen);
+            await child.StartAsync();
+            Assert.True(await seen.GetAsync(Bounds.Remote));
+            Assert.True(await child.JoinAsync(Bounds.Remote));
+        }
+
+        Assert.False(lck.IsLocked);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Shutdown_refuses_puts_and_either_lets_readers_drain_or_drops_what_is_left()
+    {
+        var drained = new AioQueue<int>(context: _context);
+        await drained.PutManyAsync([1, 2]);
+        await drained.ShutdownAsync();
+        await Assert.ThrowsAsync<QueueShutDownException>(async () =>
+        {
+            await drained.PutAsync(3);
+            await drained.FlushAsync();
+        });
+        Assert.Equal(1, await drained.GetAsync(Bounds.Remote));
+        Assert.Equal(2, await drained.GetAsync(Bounds.Remote));
+        await Assert.ThrowsAnyAsync<QueueShutDownException>(() => drained.GetAsync(Bounds.Remote));
+
+        // Immediate: what is left is dropped, a waiting get ends at once, and Join does not wait for dropped items.
+        var jobs = new AioJoinableQueue<int>(context: _context);
+        await jobs.PutManyAsync([1, 2, 3]);
+        Assert.Equal(1, await jobs.GetAsync(Bounds.Remote));
+        await jobs.TaskDoneAsync();
+        await jobs.ShutdownAsync(immediate: true);
+        await Assert.ThrowsAnyAsync<QueueShutDownException>(() => jobs.GetAsync(Bounds.Remote));
+        Assert.Equal(0, await jobs.CountAsync());
+        Assert.True(await jobs.JoinAsync(Bounds.Remote));
+
+        // A consumer in another process blocked in Get is released by the shutdown.
+        var empty = new AioQueue<int>(context: _context);
+        var consumer = new AioProcess(_context, GetUntilShutDown, empty);
+        await consumer.StartAsync();
+        await empty.ShutdownAsync(immediate: true);
+        Assert.True(await consumer.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, consumer.ExitCode);
+    }
+
+    private static void ReportSelfThenWait(AioQueue<AioProcessInfo?> seen, AioEvent release)
+    {
+        seen.Put(AioProcess.Current);
+        seen.Put(AioProcess.Parent);
+        release.Wait(TimeSpan.FromSeconds(30));
+    }
+
+    private static void ReportLocked(AioLock lck, AioQueue<bool> seen) => seen.Put(lck.IsLocked);
+
+    private static void GetUntilShutDown(AioQueue<int> queue)
+    {
+        try
+        {
+            queue.Get(timeout: TimeSpan.FromSeconds(30));
+            throw new InvalidOperationException("got an item from an empty queue");
+        }
+        catch (QueueShutDownException)
+        {
+            // What the shutdown promises.
+        }
+    }
+
     private static void RelayOnce(AioConnection end) => end.SendBytes(end.RecvBytes(timeout: TimeSpan.FromSeconds(30)));
 
     private static int Square(int x) => x * x;

@@ -37,7 +37,7 @@ public sealed class QueueSpecs : IClassFixture<ContextFixture>
         await q.PutManyAsync(Enumerable.Range(0, 10));
         Assert.Equal([0, 1, 2], await q.GetManyAsync(3));
         await q.CompleteAsync();
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        var ex = await Assert.ThrowsAsync<QueueShutDownException>(async () =>
         {
             await q.PutAsync(99);
             await q.FlushAsync();
