@@ -39,7 +39,10 @@ public static class AioPipe
 /// One end of a pipe, as Python's <c>multiprocessing.connection.Connection</c>. Each direction is a queue in the
 /// coordinator, so what is sent is never lost while the coordinator lives, and sends do not wait for the receiver
 /// (they are written behind, as the queue's). Values are encoded with the type given to <see cref="Send{T}"/> and
-/// decoded with the one given to <see cref="Recv{T}"/>. As in Python, a value is sent as one byte message, its
+/// decoded with the one given to <see cref="Recv{T}"/>. As with Python's file descriptors, every process that holds
+/// a copy of an end (it created the pipe, or received the end as an argument or an item) holds it until it closes
+/// its copy or ends: the end is closed for good, and the other end sees the end of the stream, only when every copy
+/// is. As in Python, a value is sent as one byte message, its
 /// encoding: <see cref="RecvBytes"/> receives what <see cref="Send{T}"/> sent as those bytes, and
 /// <see cref="Recv{T}"/> decodes what <see cref="SendBytes"/> sent, so a process can relay messages it does not read. Closing either end ends the pipe: the other end receives what
 /// was sent before, then <see cref="EndOfStreamException"/>.
@@ -53,7 +56,8 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
     private readonly QueueChannel? _receiveChannel;
     private int _closed;
 
-    internal AioConnection(AioContext context, IActorRef? send, IActorRef? receive)
+    /// <summary>A copy of an end held by this process: a new one (<paramref name="claim"/> null) or one received in transit.</summary>
+    internal AioConnection(AioContext context, IActorRef? send, IActorRef? receive, long? claim = null)
     {
         _context = context;
         _send = send;
@@ -61,6 +65,10 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         _sendChannel = send is null ? null : context.QueueChannelOf(send);
         _sendChannel?.KnowMaxSize(0);
         _receiveChannel = receive is null ? null : context.QueueChannelOf(receive);
+        if (!context.IsDisposedOrLost)
+        {
+            EndKey.Tell(claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, receive is null ? null : send), context.Inbox);
+        }
     }
 
     /// <summary>Whether this end can receive.</summary>
@@ -73,6 +81,11 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
     public bool Closed => Volatile.Read(ref _closed) != 0;
 
     internal IActorRef? SendActor => _send;
+
+    /// <summary>The queue that keeps the count of this end's copies (see <see cref="PipeEnd"/>): the one it receives from, else the one it sends to.</summary>
+    internal IActorRef EndKey => _receive ?? _send!;
+
+    internal PipeEnd.EndSide EndSide => _receive is null ? PipeEnd.EndSide.Sender : PipeEnd.EndSide.Receiver;
 
     internal IActorRef? ReceiveActor => _receive;
 
@@ -176,7 +189,11 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
     public Task<bool> PollAsync(TimeSpan? timeout = null, CancellationToken ct = default) =>
         ReceiveChannel().PollAsync(Requests.TimeoutMs(timeout), ct);
 
-    /// <summary>Closes the pipe from this end: the other end receives what was sent, then <see cref="EndOfStreamException"/>, and its sends fail.</summary>
+    /// <summary>
+    /// Closes this process's copy of the end. Once every copy of it is closed (in every process that holds one) or
+    /// its process ended, the pipe is closed from this end: the other end receives what was sent, then
+    /// <see cref="EndOfStreamException"/>, and its sends fail.
+    /// </summary>
     public void Close() => Blocking.Wait(CloseAsync);
 
     /// <inheritdoc cref="Close"/>
@@ -187,15 +204,14 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
             return;
         }
 
-        // Earlier sends are delivered before the end is marked.
-        foreach (var actor in new[] { _send, _receive })
+        // Earlier sends are delivered before the copy is let go.
+        if (_sendChannel is not null)
         {
-            if (actor is not null)
-            {
-                await _context.QueueChannelOf(actor).FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                await Requests.AskAsync<WaitProtocol.Ack>(_context, actor, new QueueActor.Complete(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
-            }
+            await _sendChannel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
+
+        _context.SendPendingQueueTraffic();
+        EndKey.Tell(new PipeEnd.Release(EndSide), _context.Inbox);
     }
 
     /// <summary>Closes this end (<see cref="Close"/>).</summary>
@@ -334,6 +350,8 @@ public static class AioClient
         channel.KnowMaxSize(0);
         await channel.PutAsync([context.Payloads.Serialize(theirs, "The connection", nameof(address))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
         await channel.FlushAsync(ct).ConfigureAwait(false);
+        // The listener's end is the listener's now (it travels held in transit until accepted): this process lets its copy go.
+        await theirs.CloseAsync().ConfigureAwait(false);
         return mine;
     }
 }
@@ -372,6 +390,9 @@ internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?
 {
     public static readonly ConnectionFormatter Instance = new();
 
+    [ThreadStatic]
+    private static List<(IActorRef Key, PipeEnd.EndSide Side, long Token)>? t_transfers;
+
     public void Serialize(ref MessagePackWriter writer, AioConnection? value, MessagePackSerializerOptions options)
     {
         if (value is null)
@@ -380,7 +401,12 @@ internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?
             return;
         }
 
-        writer.WriteArrayHeader(2);
+        // The copy travels held in transit, so that the sender may close its own copy at once.
+        var token = Random.Shared.NextInt64(1, long.MaxValue);
+        value.EndKey.Tell(new PipeEnd.Transfer(value.EndSide, token, value.ReceiveActor is null ? null : value.SendActor), value.Context.Inbox);
+        t_transfers?.Add((value.EndKey, value.EndSide, token));
+        writer.WriteArrayHeader(3);
+        writer.Write(token);
         foreach (var actor in new[] { value.SendActor, value.ReceiveActor })
         {
             if (actor is null)
@@ -403,8 +429,29 @@ internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?
 
         var context = AioSerializerOptions.ContextOf(options);
         _ = reader.ReadArrayHeader();
+        var token = reader.ReadInt64();
         var send = reader.TryReadNil() ? null : context.ResolveActor(reader.ReadString()!);
         var receive = reader.TryReadNil() ? null : context.ResolveActor(reader.ReadString()!);
-        return new AioConnection(context, send, receive);
+        return new AioConnection(context, send, receive, claim: token);
+    }
+
+    /// <summary>
+    /// Notes the copies in transit that <paramref name="encode"/> makes (an <see cref="AioProcess"/>'s arguments), so
+    /// that they can be dropped if their receiver ends without claiming them.
+    /// </summary>
+    public static List<(IActorRef Key, PipeEnd.EndSide Side, long Token)> CollectTransfers(Action encode)
+    {
+        var outer = t_transfers;
+        var transfers = new List<(IActorRef Key, PipeEnd.EndSide Side, long Token)>();
+        t_transfers = transfers;
+        try
+        {
+            encode();
+            return transfers;
+        }
+        finally
+        {
+            t_transfers = outer;
+        }
     }
 }

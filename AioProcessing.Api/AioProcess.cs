@@ -29,6 +29,9 @@ public sealed class AioProcess
     private IActorRef? _owner;
     private RemoteException? _exception;
     private readonly ManualResetEvent _sentinel = new(initialState: false);
+
+    // Pipe ends among the arguments, held in transit until the child claims them; dropped when it ends.
+    private readonly List<(IActorRef Key, Actors.Primitives.PipeEnd.EndSide Side, long Token)> _pipeEndsInTransit;
     private int _started;
     private int _closed;
     private string _name;
@@ -56,7 +59,9 @@ public sealed class AioProcess
         CheckArguments(target, parameters, args);
         _context = context ?? AioContext.Default;
         _name = $"AioProcess-{Interlocked.Increment(ref s_counter)}";
-        _call = _context.Payloads.SerializeCall(target, args, parameters, "The process");
+        byte[]? call = null;
+        _pipeEndsInTransit = ConnectionFormatter.CollectTransfers(() => call = _context.Payloads.SerializeCall(target, args, parameters, "The process"));
+        _call = call!;
     }
 
     /// <summary>The process's name, for messages and logs.</summary>
@@ -338,6 +343,15 @@ public sealed class AioProcess
         _finished.TrySetResult(exitCode);
         _context.Untrack(this);
         _owner?.Tell(PoisonPill.Instance);
+        if (!_context.IsDisposedOrLost)
+        {
+            // Copies the child never claimed (it died first) no longer keep their ends open; claimed ones went with it.
+            foreach (var (key, side, token) in _pipeEndsInTransit)
+            {
+                key.Tell(new Actors.Primitives.PipeEnd.Drop(side, token), _context.Inbox);
+            }
+        }
+
         worker.Dispose();
         _exited.TrySetResult();
     }

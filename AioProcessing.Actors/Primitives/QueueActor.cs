@@ -43,6 +43,7 @@ public sealed class QueueActor : PrimitiveActor
     private long _unfinished;
     private bool _completed;
     private bool _discarding;
+    private PipeEndHolders? _pipeEnds;
 
     /// <summary>Creates an empty queue holding at most <paramref name="maxSize"/> items (0 or less: unbounded).</summary>
     public QueueActor(int maxSize)
@@ -69,7 +70,20 @@ public sealed class QueueActor : PrimitiveActor
         Receive<Complete>(OnComplete);
         Receive<TaskDone>(OnTaskDone);
         Receive<JoinTasks>(OnJoinTasks);
+        Receive<PipeEnd.Hold>(m => PipeEnds.Hold(m.Side, Sender.Path.Address, m.Other));
+        Receive<PipeEnd.Release>(m => PipeEnds.Release(m.Side, Sender.Path.Address));
+        Receive<PipeEnd.Transfer>(m => PipeEnds.Transfer(m.Side, m.Token, m.Other));
+        Receive<PipeEnd.Claim>(m => PipeEnds.Claim(m.Side, m.Token, Sender.Path.Address));
+        Receive<PipeEnd.Drop>(m => PipeEnds.Drop(m.Side, m.Token));
     }
+
+    // Only a pipe's queues keep ends. The last copy of an end gone: the pipe is closed from that end (both of its
+    // queues complete: the other end receives what was sent, then the end of the stream, and its sends fail).
+    private PipeEndHolders PipeEnds => _pipeEnds ??= new PipeEndHolders(other =>
+    {
+        Self.Tell(new Complete(WaitProtocol.NoReply));
+        other?.Tell(new Complete(WaitProtocol.NoReply));
+    });
 
     /// <summary>Props for a new queue actor.</summary>
     public static Props Props(int maxSize) => Akka.Actor.Props.Create(() => new QueueActor(maxSize));
@@ -146,6 +160,7 @@ public sealed class QueueActor : PrimitiveActor
     /// <inheritdoc />
     protected override void OnNodeDown(Address node)
     {
+        _pipeEnds?.NodeDown(node);
         _takers.WithdrawFrom(node);
         _putters.WithdrawFrom(node);
         _joiners.WithdrawFrom(node);

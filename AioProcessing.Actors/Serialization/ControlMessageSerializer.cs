@@ -52,6 +52,7 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
         ConditionActor.RegisterCodecs(codecs);
         EventActor.RegisterCodecs(codecs);
         QueueActor.RegisterCodecs(codecs);
+        PipeEnd.RegisterCodecs(codecs);
         PoolActor.RegisterCodecs(codecs);
         DictActor.RegisterCodecs(codecs);
         ListActor.RegisterCodecs(codecs);

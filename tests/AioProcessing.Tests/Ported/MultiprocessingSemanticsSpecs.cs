@@ -14,6 +14,51 @@ public sealed class MultiprocessingSemanticsSpecs : IClassFixture<ContextFixture
     public MultiprocessingSemanticsSpecs(ContextFixture fixture) => _context = fixture.Context;
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Closing_the_parents_copy_of_an_end_given_to_a_child_leaves_the_childs_copy_open_until_it_closes_it_too()
+    {
+        // The everyday Python pattern: start a child with one end, then close the parent's copy of that end.
+        var (conn, child) = await AioPipe.CreateAsync(context: _context);
+        var p = new AioProcess(_context, EchoThenClose, child);
+        await p.StartAsync();
+        await child.CloseAsync();
+        conn.SendBytes("hello"u8.ToArray());
+        Assert.Equal("hello"u8.ToArray(), conn.RecvBytes(timeout: Bounds.Remote));
+
+        // The child closed its copy too: now the end is closed for good, and this end reads the end of the stream.
+        Assert.Throws<EndOfStreamException>(() => conn.RecvBytes(timeout: Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+
+        // As with a broken pipe: a send after that may still return, but sends fail from then on.
+        conn.SendBytes([1]);
+        var sends = 0;
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            while (sends++ < 1000)
+            {
+                await conn.SendBytesAsync([2]);
+                await Task.Delay(5);
+            }
+        });
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task An_end_held_only_by_a_child_closes_when_the_child_dies()
+    {
+        var (conn, child) = await AioPipe.CreateAsync(context: _context);
+        var release = new AioEvent(_context);
+        var p = new AioProcess(_context, HoldUntilSet, child, release);
+        await p.StartAsync();
+        await child.CloseAsync();
+        conn.Send(1);
+        Assert.Equal(2, conn.Recv<int>(Bounds.Remote));
+        Assert.False(conn.Poll(TimeSpan.FromMilliseconds(100)), "the end closed while the child still held it");
+        p.Kill();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Throws<EndOfStreamException>(() => conn.Recv<int>(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_value_sent_is_received_as_its_bytes_and_bytes_relayed_by_another_process_are_received_as_the_value()
     {
         var (parent, child) = await AioPipe.CreateAsync(context: _context);
@@ -206,6 +251,18 @@ public sealed class MultiprocessingSemanticsSpecs : IClassFixture<ContextFixture
         {
             // What the shutdown promises.
         }
+    }
+
+    private static void EchoThenClose(AioConnection end)
+    {
+        end.SendBytes(end.RecvBytes(timeout: TimeSpan.FromSeconds(30)));
+        end.Close();
+    }
+
+    private static void HoldUntilSet(AioConnection end, AioEvent release)
+    {
+        end.Send(end.Recv<int>(TimeSpan.FromSeconds(30)) + 1);
+        release.Wait(TimeSpan.FromSeconds(60));
     }
 
     private static void RelayOnce(AioConnection end) => end.SendBytes(end.RecvBytes(timeout: TimeSpan.FromSeconds(30)));
