@@ -151,7 +151,7 @@ public sealed class QueueActorSpecs : TestKit
         q.Tell(new QueueActor.Complete(2));
         ExpectMsg(new WaitProtocol.Ack(2));
         q.Tell(new QueueActor.Put(3, WaitProtocol.Infinite, [Item(2)]));
-        Assert.Equal(WaitProtocol.FailureKind.Invalid, ExpectMsg<WaitProtocol.Failed>().Kind);
+        Assert.Equal(WaitProtocol.FailureKind.ShutDown, ExpectMsg<WaitProtocol.Failed>().Kind);
         q.Tell(new QueueActor.Take(4, 1, 0, false, 0));
         Assert.Equal([Item(1)], ExpectMsg<QueueActor.Taken>().Items);
         q.Tell(new QueueActor.Take(5, 1, WaitProtocol.Infinite, false, 0), waiting);
