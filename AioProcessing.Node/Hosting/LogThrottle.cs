@@ -3,9 +3,10 @@ namespace AioProcessing.Node.Hosting;
 /// <summary>
 /// Rate-limits a kind of log line that strangers can cause at will (refused connections, broken frames): the first
 /// one of an interval is logged as it is, the rest only counted, and when the interval ends one line sums them up by
-/// reason. No timer runs while nothing is being counted.
+/// reason. No timer runs while nothing is being counted. The summary is written from a timer: a sink that is gone
+/// by then (a disposed logger factory) loses the line, never the process.
 /// </summary>
-internal sealed class LogThrottle
+internal sealed class LogThrottle : IDisposable
 {
     private readonly TimeSpan _interval;
     private readonly Action<string> _summary;
@@ -64,6 +65,17 @@ internal sealed class LogThrottle
             _suppressed.Clear();
         }
 
-        _summary(line);
+        try
+        {
+            _summary(line);
+        }
+#pragma warning disable CA1031 // On a timer thread an exception would end the process; a summary nobody can write is dropped.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
+
+    /// <summary>Stops the timer: counts not summed up yet are dropped.</summary>
+    public void Dispose() => _timer.Dispose();
 }

@@ -13,12 +13,14 @@ namespace AioProcessing.Node.Hosting;
 /// </summary>
 public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
+    private readonly LogThrottle _connectionErrors;
+
     /// <summary>Creates the logger; Akka does this through <c>akka.loggers</c>.</summary>
     public StderrLogger()
     {
         var config = Context.System.Settings.Config;
         var quiet = config.GetBoolean("aio.log.quiet-disassociations");
-        var connectionErrors = new LogThrottle(
+        var connectionErrors = _connectionErrors = new LogThrottle(
             config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false),
             line => Console.Error.WriteLine($"[WARNING][{DateTime.UtcNow:HH:mm:ss.fff}][connections] {line}"));
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
@@ -44,6 +46,10 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
             Console.Error.WriteLine($"[{level}][{e.Timestamp:HH:mm:ss.fff}][{e.LogSource}] {e.Message}{(e.Cause is null ? "" : " " + e.Cause)}");
         });
     }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _connectionErrors.Dispose();
+
 }
 
 /// <summary>
@@ -106,10 +112,8 @@ internal sealed class QuietLoggerFactory(ILoggerFactory inner, bool dropDisassoc
 
     public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
 
-    // The user's factory belongs to the user.
-    public void Dispose()
-    {
-    }
+    // The user's factory belongs to the user; only the throttle's timer is ours.
+    public void Dispose() => _connectionErrors.Dispose();
 
     private sealed class QuietLogger(ILogger inner, bool dropDisassociations, LogThrottle connectionErrors) : ILogger
     {

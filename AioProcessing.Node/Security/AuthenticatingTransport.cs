@@ -137,7 +137,11 @@ internal sealed class AuthenticatingTransport : Transport
 
     public override bool IsResponsibleFor(Address remote) => _wrapped.IsResponsibleFor(remote);
 
-    public override Task<bool> Shutdown() => _wrapped.Shutdown();
+    public override Task<bool> Shutdown()
+    {
+        _refusalLog.Dispose();
+        return _wrapped.Shutdown();
+    }
 
     public override Task<bool> ManagementCommand(object message) => _wrapped.ManagementCommand(message);
 
