@@ -15,10 +15,15 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     [ThreadStatic]
     private static bool t_completingInline;
 
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly Timer _sweep;
     private Exception? _abandoned;
     private int _disposed;
+
+    // 1 while the sweep timer runs: only while some call waits with a deadline, so an idle process sleeps.
+    private int _sweeping;
 
     /// <summary>Creates the inbox and registers it with <paramref name="system"/>'s provider.</summary>
     public ReplyInbox(ExtendedActorSystem system)
@@ -27,7 +32,7 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         Provider = system.Provider;
         Path = Provider.TempPath();
         Provider.RegisterTempActor(this, Path);
-        _sweep = new Timer(static state => ((ReplyInbox)state!).Sweep(), this, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+        _sweep = new Timer(static state => ((ReplyInbox)state!).Sweep(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <inheritdoc />
@@ -41,6 +46,9 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     /// answer. Blocking this thread then would stop it from ever delivering the next answer.
     /// </summary>
     public static bool CompletingInline => t_completingInline;
+
+    /// <summary>Whether the deadline sweep runs: only while some call waits with a deadline.</summary>
+    internal bool Sweeping => Volatile.Read(ref _sweeping) != 0;
 
     /// <summary>The number of calls waiting for an answer.</summary>
     public int PendingCount => _pending.Count;
@@ -71,6 +79,11 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         if (Volatile.Read(ref _abandoned) is { } late && _pending.TryRemove(requestId, out _))
         {
             completion.TrySetException(late);
+        }
+
+        if (deadline != long.MaxValue)
+        {
+            StartSweeping();
         }
 
         return completion.Task;
@@ -147,15 +160,41 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         }
     }
 
+    private void StartSweeping()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 0 && Volatile.Read(ref _disposed) == 0)
+        {
+            _sweep.Change(SweepInterval, SweepInterval);
+        }
+    }
+
     private void Sweep()
     {
         var now = Environment.TickCount64;
+        var waitingWithDeadline = false;
         foreach (var (id, pending) in _pending)
         {
             if (pending.Deadline <= now && _pending.TryRemove(id, out var expired))
             {
                 expired.Completion.TrySetException(new NoReplyException($"No answer to request {id} before its deadline."));
             }
+            else
+            {
+                waitingWithDeadline |= pending.Deadline != long.MaxValue;
+            }
+        }
+
+        if (waitingWithDeadline || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        // Nothing to watch: stop, then look again, since a call registered meanwhile saw the timer running.
+        Volatile.Write(ref _sweeping, 0);
+        _sweep.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (_pending.Values.Any(p => p.Deadline != long.MaxValue))
+        {
+            StartSweeping();
         }
     }
 

@@ -36,7 +36,7 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
     /// <summary>A first-come-first-served set of waiters whose deadlines this actor's timers enforce, failed all at once on retirement.</summary>
     private protected WaitQueue<TState> NewWaitQueue<TState>()
     {
-        var waiters = new WaitQueue<TState>(Timers);
+        var waiters = new WaitQueue<TState>(Self);
         _waiterSets.Add(waiters);
         return waiters;
     }

@@ -118,16 +118,19 @@ internal interface IWaiterSet
 
 /// <summary>
 /// First-come-first-served waiters of one actor, each with its own deadline timer. Removal by id is O(1) so that
-/// cancellation and expiry stay cheap with many waiters.
+/// cancellation and expiry stay cheap with many waiters. Deadlines run on .NET timers, not Akka's scheduler: they
+/// keep the caller's precision whatever the scheduler's tick, and cost nothing while nobody waits.
 /// </summary>
 /// <typeparam name="TState">What a waiter brings along (an item to put, nothing for a lock).</typeparam>
 internal sealed class WaitQueue<TState> : IWaiterSet
 {
     private readonly LinkedList<Waiter> _order = new();
     private readonly Dictionary<long, LinkedListNode<Waiter>> _byId = [];
-    private readonly ITimerScheduler _timers;
+    private readonly Dictionary<long, Timer> _deadlines = [];
+    private readonly IActorRef _owner;
 
-    public WaitQueue(ITimerScheduler timers) => _timers = timers;
+    /// <param name="owner">The actor the expiries are told to (its own <see cref="WaitProtocol.Expired"/> handling withdraws the waiter).</param>
+    public WaitQueue(IActorRef owner) => _owner = owner;
 
     public int Count => _order.Count;
 
@@ -138,7 +141,11 @@ internal sealed class WaitQueue<TState> : IWaiterSet
         _byId[requestId] = node;
         if (timeoutMs > 0)
         {
-            _timers.StartSingleTimer(TimerKey(requestId), new WaitProtocol.Expired(requestId), TimeSpan.FromMilliseconds(timeoutMs));
+            _deadlines[requestId] = new Timer(
+                static state => ((Expiry)state!).Fire(),
+                new Expiry(_owner, requestId),
+                TimeSpan.FromMilliseconds(timeoutMs),
+                Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -210,11 +217,17 @@ internal sealed class WaitQueue<TState> : IWaiterSet
     {
         _order.Remove(node);
         _byId.Remove(node.Value.RequestId);
-        _timers.Cancel(TimerKey(node.Value.RequestId));
+        if (_deadlines.Remove(node.Value.RequestId, out var deadline))
+        {
+            deadline.Dispose();
+        }
     }
 
-    // Request ids are unique per actor, so the boxed id itself is the timer key.
-    private static object TimerKey(long requestId) => requestId;
+    // An expiry that races the waiter's removal is harmless: Withdraw finds no waiter with that id.
+    private sealed record Expiry(IActorRef Owner, long RequestId)
+    {
+        public void Fire() => Owner.Tell(new WaitProtocol.Expired(RequestId));
+    }
 
     public readonly record struct Waiter(long RequestId, IActorRef ReplyTo, TState State);
 }
