@@ -27,6 +27,8 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "pool_apply_tasks_per_s",
         "pool_map_items_per_s",
         "pool_cpu_speedup",
+        "idle_cpu_percent",
+        "idle_worker_rss_mb",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
@@ -35,6 +37,46 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
     private int Repeats => quick ? 3 : 5;
 
     private int Scale => quick ? 5 : 1;
+
+    // One worker sleeping in its target (waiting on an event, as a pool worker waits for work), measured after a
+    // warm-up: CPU of this process (the coordinator) and of the worker, percent of one core, and the worker's RSS.
+    private async Task IdleAsync(string name)
+    {
+        var release = new AioEvent(context);
+        var sleeper = new AioProcess(context, SleepUntilSet, release) { Daemon = true, Name = "idle-worker" };
+        await sleeper.StartAsync();
+        try
+        {
+            using var worker = Process.GetProcessById(sleeper.Pid!.Value);
+            using var coordinator = Process.GetCurrentProcess();
+            var (warmUp, window) = quick ? (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3)) : (TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+            await Task.Delay(warmUp);
+            coordinator.Refresh();
+            worker.Refresh();
+            var (coordinatorBefore, workerBefore) = (coordinator.TotalProcessorTime, worker.TotalProcessorTime);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(window);
+            coordinator.Refresh();
+            worker.Refresh();
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            if (name == "idle_cpu_percent")
+            {
+                report.Add(name, (coordinator.TotalProcessorTime - coordinatorBefore).TotalMilliseconds * 100 / elapsed, "%", "AioProcessing-coordinator");
+                report.Add(name, (worker.TotalProcessorTime - workerBefore).TotalMilliseconds * 100 / elapsed, "%", "AioProcessing-worker");
+            }
+            else
+            {
+                report.Add(name, worker.WorkingSet64 / (1024.0 * 1024.0), "MB", "AioProcessing-worker");
+            }
+        }
+        finally
+        {
+            release.Set();
+            await sleeper.JoinAsync(Bound);
+        }
+    }
+
+    private static void SleepUntilSet(AioEvent release) => release.Wait(TimeSpan.FromMinutes(5));
 
     public async Task RunAsync(string name)
     {
@@ -93,6 +135,10 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     }, repeats: quick ? 3 : 7);
                 }
 
+                break;
+            case "idle_cpu_percent":
+            case "idle_worker_rss_mb":
+                await IdleAsync(name);
                 break;
             case "lock_roundtrip_local_async_us":
                 var lck = new AioLock(context);
