@@ -67,7 +67,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         _receiveChannel = receive is null ? null : context.QueueChannelOf(receive);
         if (!context.IsDisposedOrLost)
         {
-            EndKey.Tell(claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, receive is null ? null : send), context.Inbox);
+            EndKey.Tell(claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, EndOther), context.Inbox);
         }
     }
 
@@ -86,6 +86,9 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
     internal IActorRef EndKey => _receive ?? _send!;
 
     internal PipeEnd.EndSide EndSide => _receive is null ? PipeEnd.EndSide.Sender : PipeEnd.EndSide.Receiver;
+
+    /// <summary>The end's other queue, which closes with it: the one it sends to, when it is keyed by the one it receives from.</summary>
+    internal IActorRef? EndOther => _receive is null ? null : _send;
 
     internal IActorRef? ReceiveActor => _receive;
 
@@ -115,13 +118,8 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         var length = size ?? (buffer.Length - offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length, nameof(size));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, buffer.Length - offset, nameof(size));
-        var message = buffer.AsSpan(offset, length).ToArray();
-        if (message.Length > _context.Payloads.MaxBytes)
-        {
-            throw new PayloadTooLargeException("The message sent", message.Length, _context.Payloads.MaxBytes, nameof(buffer));
-        }
-
-        return SendEncodedAsync(message, ct);
+        _context.Payloads.CheckSize(length, "The message sent", nameof(buffer));
+        return SendEncodedAsync(buffer.AsSpan(offset, length).ToArray(), ct);
     }
 
     /// <summary>Receives the next value, waiting for it (Python's <c>recv</c>).</summary>
@@ -403,7 +401,7 @@ internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?
 
         // The copy travels held in transit, so that the sender may close its own copy at once.
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        value.EndKey.Tell(new PipeEnd.Transfer(value.EndSide, token, value.ReceiveActor is null ? null : value.SendActor), value.Context.Inbox);
+        value.EndKey.Tell(new PipeEnd.Transfer(value.EndSide, token, value.EndOther), value.Context.Inbox);
         t_transfers?.Add((value.EndKey, value.EndSide, token));
         writer.WriteArrayHeader(3);
         writer.Write(token);

@@ -84,9 +84,8 @@ internal sealed class PipeEndHolders(Action<IActorRef?> close)
     public void Claim(PipeEnd.EndSide side, long token, Address holder)
     {
         // A claim without its transfer (a value encoded before ends were counted) still makes a holder.
-        var end = Of(side, null);
-        end.InTransit.Remove(token);
-        end.Holds[holder] = end.Holds.GetValueOrDefault(holder) + 1;
+        Of(side, null).InTransit.Remove(token);
+        Hold(side, holder, null);
     }
 
     public void Drop(PipeEnd.EndSide side, long token)

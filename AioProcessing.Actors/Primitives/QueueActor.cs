@@ -309,13 +309,7 @@ public sealed class QueueActor : PrimitiveActor
         }
 
         _unfinished -= request.Count;
-        if (_unfinished == 0)
-        {
-            while (_joiners.TryDequeue(out var joiner))
-            {
-                joiner.ReplyTo.Tell(new WaitProtocol.Result(joiner.RequestId, WaitProtocol.Outcome.Granted));
-            }
-        }
+        ReleaseJoinersIfDone();
 
         WaitProtocol.Acknowledge(Sender, request.RequestId);
     }
@@ -463,6 +457,11 @@ public sealed class QueueActor : PrimitiveActor
     private void Discard(int count)
     {
         _unfinished = Math.Max(0, _unfinished - count);
+        ReleaseJoinersIfDone();
+    }
+
+    private void ReleaseJoinersIfDone()
+    {
         if (_unfinished == 0)
         {
             while (_joiners.TryDequeue(out var joiner))

@@ -140,7 +140,8 @@ internal sealed class PayloadSerializer
         return (target, args);
     }
 
-    private void CheckSize(long size, string what, string? paramName)
+    /// <summary>Throws <see cref="PayloadTooLargeException"/> when <paramref name="size"/> bytes exceed <c>aio.payload.max-bytes</c>.</summary>
+    public void CheckSize(long size, string what, string? paramName)
     {
         if (size > MaxBytes)
         {

@@ -64,7 +64,7 @@ public sealed class AioNode : IAsyncDisposable
 
         if (settings.LoggerFactory is { } loggerFactory)
         {
-            builder.Services.AddSingleton<ILoggerFactory>(new QuietLoggerFactory(loggerFactory, config.GetBoolean("aio.log.quiet-disassociations"), config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false)));
+            builder.Services.AddSingleton<ILoggerFactory>(new QuietLoggerFactory(loggerFactory, config.GetBoolean("aio.log.quiet-disassociations"), LogThrottle.IntervalOf(config)));
         }
 
         builder.Services.AddAkka(settings.SystemName, akka =>

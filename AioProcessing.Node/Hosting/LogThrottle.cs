@@ -25,6 +25,10 @@ internal sealed class LogThrottle : IDisposable
         _timer = new Timer(_ => Flush());
     }
 
+    /// <summary>The interval a node's configuration sets (<c>aio.log.refusal-summary-interval</c>).</summary>
+    public static TimeSpan IntervalOf(Akka.Configuration.Config config) =>
+        config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false);
+
     /// <summary>True when a line of <paramref name="reason"/> should be logged now; otherwise it is counted.</summary>
     public bool Admit(string reason)
     {

@@ -21,7 +21,7 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
         var config = Context.System.Settings.Config;
         var quiet = config.GetBoolean("aio.log.quiet-disassociations");
         var connectionErrors = _connectionErrors = new LogThrottle(
-            config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false),
+            LogThrottle.IntervalOf(config),
             line => Console.Error.WriteLine($"[WARNING][{DateTime.UtcNow:HH:mm:ss.fff}][connections] {line}"));
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
@@ -35,9 +35,10 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
             if (EngineNoise.IsConnectionError(e))
             {
                 // One line without the transport's stack trace, and at most one an interval.
-                if (connectionErrors.Admit(EngineNoise.ConnectionErrorKind(e.Cause)))
+                var kind = EngineNoise.ConnectionErrorKind(e.Cause);
+                if (connectionErrors.Admit(kind))
                 {
-                    Console.Error.WriteLine($"[{level}][{e.Timestamp:HH:mm:ss.fff}][{e.LogSource}] {e.Message}: {EngineNoise.ConnectionErrorKind(e.Cause)}");
+                    Console.Error.WriteLine($"[{level}][{e.Timestamp:HH:mm:ss.fff}][{e.LogSource}] {e.Message}: {kind}");
                 }
 
                 return;

@@ -114,7 +114,7 @@ internal sealed class AuthenticatingTransport : Transport
         var config = system.Settings.Config;
         _maxUnproven = config.GetInt("aio.security.max-unauthenticated-connections", 64);
         _maxMessageBytes = Math.Max(wrapped.MaximumPayloadBytes, config.GetByteSize("aio.security.max-message-bytes", null) ?? 268435456L);
-        _refusalLog = new LogThrottle(config.GetTimeSpan("aio.log.refusal-summary-interval", TimeSpan.FromSeconds(10), allowInfinite: false), line => _log.Warning("{0}", line));
+        _refusalLog = new LogThrottle(LogThrottle.IntervalOf(config), line => _log.Warning("{0}", line));
         Instances.AddOrUpdate(system, this);
     }
 
