@@ -97,22 +97,21 @@ public abstract class AioAcquirable : AioPrimitive
             return Task.CompletedTask;
         }
 
-        return Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, ReleaseRequest(Requests.NextId()), CancellationToken.None);
+        return Context.Link.AskAsync<WaitProtocol.Ack>(Actor, ReleaseRequest(CoordinatorLink.NextId()), CancellationToken.None);
     }
 
     /// <summary>Sends a release that needs no answer: this process holds what it releases.</summary>
     private protected void TellRelease()
     {
         Context.ThrowIfDisposed();
-        Context.SendPendingQueueTraffic();
-        Actor.Tell(ReleaseRequest(WaitProtocol.NoReply), Context.Inbox);
+        Context.Link.Tell(Actor, ReleaseRequest(WaitProtocol.NoReply));
     }
 
     /// <summary>One acquire request to the actor and its answer: the grant's fencing token, or <see cref="NotGranted"/>.</summary>
     private protected async Task<long> AskAcquireAsync(TimeSpan? timeout, CancellationToken ct)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, AcquireRequest(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        var result = await Context.Link.AskAsync<WaitProtocol.Result>(Actor, AcquireRequest(CoordinatorLink.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         return Requests.Granted(result.Outcome, ct) ? result.FencingToken : NotGranted;
     }
 

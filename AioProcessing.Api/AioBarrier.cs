@@ -87,19 +87,19 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
 
     /// <inheritdoc cref="Abort"/>
     public Task AbortAsync(CancellationToken ct = default) =>
-        Requests.AskAsync<Actors.Primitives.WaitProtocol.Ack>(Context, Actor, new BarrierActor.Abort(Requests.NextId()), ct);
+        Context.Link.AskAsync<Actors.Primitives.WaitProtocol.Ack>(Actor, new BarrierActor.Abort(CoordinatorLink.NextId()), ct);
 
     /// <summary>Returns the barrier to its empty, whole state; parties waiting now throw <see cref="BrokenBarrierException"/>.</summary>
     public void Reset() => Blocking.Wait(() => ResetAsync());
 
     /// <inheritdoc cref="Reset"/>
     public Task ResetAsync(CancellationToken ct = default) =>
-        Requests.AskAsync<Actors.Primitives.WaitProtocol.Ack>(Context, Actor, new BarrierActor.Reset(Requests.NextId()), ct);
+        Context.Link.AskAsync<Actors.Primitives.WaitProtocol.Ack>(Actor, new BarrierActor.Reset(CoordinatorLink.NextId()), ct);
 
     /// <summary>The barrier's parties, waiting count and broken flag, in one round trip.</summary>
     public async Task<(int Parties, int Waiting, bool Broken)> StateAsync(CancellationToken ct = default)
     {
-        var state = await Requests.AskAsync<BarrierActor.State>(Context, Actor, new BarrierActor.Query(Requests.NextId()), ct).ConfigureAwait(false);
+        var state = await Context.Link.AskAsync<BarrierActor.State>(Actor, new BarrierActor.Query(CoordinatorLink.NextId()), ct).ConfigureAwait(false);
         return (state.Parties, state.Waiting, state.Broken);
     }
 
@@ -145,12 +145,12 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
     private Task<BarrierActor.WaitReply> ArriveAsync(TimeSpan? timeout, CancellationToken ct)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        return Requests.AskAsync<BarrierActor.WaitReply>(Context, Actor, new BarrierActor.Wait(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct);
+        return Context.Link.AskAsync<BarrierActor.WaitReply>(Actor, new BarrierActor.Wait(CoordinatorLink.NextId(), timeoutMs), timeoutMs, cancellable: true, ct);
     }
 
     // The answer to ActionDone goes to the same request id: the last party's wait ends with it.
     private Task<BarrierActor.WaitReply> FinishActionAsync(BarrierActor.WaitReply runAction, Exception? error) =>
-        Requests.AskAsync<BarrierActor.WaitReply>(Context, Actor, new BarrierActor.ActionDone(runAction.RequestId, error is null), CancellationToken.None);
+        Context.Link.AskAsync<BarrierActor.WaitReply>(Actor, new BarrierActor.ActionDone(runAction.RequestId, error is null), CancellationToken.None);
 
     private async Task<Exception?> RunActionAsync(byte[] encoded)
     {

@@ -70,7 +70,7 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     private async Task<bool> WaitCoreAsync(long timeoutMs, RLockOwnership.Frame[]? suspended, CancellationToken ct)
     {
         // No deadline on the call itself: after the notify it still waits for the lock, for as long as that takes.
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new ConditionActor.Wait(Requests.NextId(), timeoutMs), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
+        var result = await Context.Link.AskAsync<WaitProtocol.Result>(Actor, new ConditionActor.Wait(CoordinatorLink.NextId(), timeoutMs), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
         if (suspended is not null)
         {
             // The coordinator gave the lock back to this process for this waiter: its holds return as they were.
@@ -119,7 +119,7 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     public Task NotifyAsync(int n = 1, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        return Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new ConditionActor.Notify(Requests.NextId(), n), ct);
+        return Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new ConditionActor.Notify(CoordinatorLink.NextId(), n), ct);
     }
 
     /// <summary>Wakes every waiter.</summary>

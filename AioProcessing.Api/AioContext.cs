@@ -45,12 +45,14 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         LocalAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         Settings = AioSettings.From(system.Settings.Config);
         Payloads = new PayloadSerializer(this, Settings.MaxPayloadBytes);
-        Inbox = new ReplyInbox((ExtendedActorSystem)system);
+        Link = new CoordinatorLink(this, (ExtendedActorSystem)system, coordinator);
         NodeManager = ResolveActor(coordinator + Actors.Nodes.NodeManager.Path);
         PrimitiveHost = ResolveActor(coordinator + Actors.Primitives.PrimitiveHost.Path);
         if (!_isCoordinator)
         {
             Member = system.ActorOf(CoordinatorWatch.Props(NodeManager, membership == Membership.SpawnedWorker, OnCoordinatorLost), "aio-coordinator-watch");
+            // Before anything is sent: every message of this process then takes the path chosen here.
+            Link.Open(secret, OnCoordinatorLost);
         }
     }
 
@@ -121,8 +123,8 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     internal IActorRef PrimitiveHost { get; }
 
-    /// <summary>Where every answer to this context's requests arrives.</summary>
-    internal ReplyInbox Inbox { get; }
+    /// <summary>Everything this process sends to its coordinator, and the answers (<see cref="CoordinatorLink"/>).</summary>
+    internal CoordinatorLink Link { get; }
 
     /// <summary>Starts a coordinator in this process.</summary>
     /// <exception cref="ArgumentException">The options' HOCON does not parse.</exception>
@@ -264,8 +266,8 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         var context = new AioContext(node.System, coordinator, secret, hocon, ProbeDirectoriesOf(), node, Membership.Joined);
         try
         {
-            var join = new Actors.Nodes.NodeProtocol.Join(Requests.NextId(), Environment.ProcessId, secret, context.Member!);
-            await Requests.AskAsync<WaitProtocol.Ack>(context, context.NodeManager, join, (long)context.Settings.StartTimeout.TotalMilliseconds, cancellable: false, ct).ConfigureAwait(false);
+            var join = new Actors.Nodes.NodeProtocol.Join(CoordinatorLink.NextId(), Environment.ProcessId, secret, context.Member!);
+            await context.Link.AskAsync<WaitProtocol.Ack>(context.NodeManager, join, (long)context.Settings.StartTimeout.TotalMilliseconds, cancellable: false, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -333,7 +335,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         await Task.WhenAll(processes.Select(p => p.ExitedAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
         await _lost.CancelAsync().ConfigureAwait(false);
-        Inbox.Dispose();
+        Link.Dispose();
         if (_ownedNode is not null)
         {
             await _ownedNode.DisposeAsync().ConfigureAwait(false);
@@ -461,6 +463,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
             channel.GiveBack();
         }
+
+        // A worker's exit report goes on Akka.Remote: what went ahead on the lane must reach its actors first.
+        await Link.DrainAsync(timeout).ConfigureAwait(false);
     }
 
     /// <summary>Whether this context was disposed or lost its coordinator.</summary>
@@ -476,7 +481,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private void OnCoordinatorLost(string why)
     {
         _lost.Cancel();
-        Inbox.Abandon(new NoReplyException($"Coordinator {CoordinatorAddress} lost: {why}."));
+        Link.Inbox.Abandon(new NoReplyException($"Coordinator {CoordinatorAddress} lost: {why}."));
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -501,7 +506,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         try
         {
-            return await Requests.AskAsync<PrimitiveHost.Created>(this, PrimitiveHost, new PrimitiveHost.Create(Requests.NextId(), kind, argument, argument2, payload, name, findOnly, shape, exclusive), ct).ConfigureAwait(false);
+            return await Link.AskAsync<PrimitiveHost.Created>(PrimitiveHost, new PrimitiveHost.Create(CoordinatorLink.NextId(), kind, argument, argument2, payload, name, findOnly, shape, exclusive), ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (name is not null)
         {

@@ -36,19 +36,19 @@ public sealed class AioEvent : AioPrimitive, IAioFacade<AioEvent>
 
     /// <summary>Whether the flag is set.</summary>
     public async Task<bool> IsSetAsync(CancellationToken ct = default) =>
-        (await Requests.AskAsync<EventActor.State>(Context, Actor, new EventActor.Query(Requests.NextId()), ct).ConfigureAwait(false)).IsSet;
+        (await Context.Link.AskAsync<EventActor.State>(Actor, new EventActor.Query(CoordinatorLink.NextId()), ct).ConfigureAwait(false)).IsSet;
 
     /// <summary>Sets the flag and wakes every waiter; returns once the coordinator applied it.</summary>
     public void Set() => Blocking.Wait(() => SetAsync());
 
     /// <inheritdoc cref="Set"/>
-    public Task SetAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new EventActor.Set(Requests.NextId()), ct);
+    public Task SetAsync(CancellationToken ct = default) => Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new EventActor.Set(CoordinatorLink.NextId()), ct);
 
     /// <summary>Clears the flag; returns once the coordinator applied it.</summary>
     public void Clear() => Blocking.Wait(() => ClearAsync());
 
     /// <inheritdoc cref="Clear"/>
-    public Task ClearAsync(CancellationToken ct = default) => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new EventActor.Clear(Requests.NextId()), ct);
+    public Task ClearAsync(CancellationToken ct = default) => Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new EventActor.Clear(CoordinatorLink.NextId()), ct);
 
     /// <summary>Waits until the flag is set; false when <paramref name="timeout"/> elapses first.</summary>
     /// <param name="timeout">How long to wait; null waits without limit.</param>
@@ -59,7 +59,7 @@ public sealed class AioEvent : AioPrimitive, IAioFacade<AioEvent>
     public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new EventActor.Wait(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        var result = await Context.Link.AskAsync<WaitProtocol.Result>(Actor, new EventActor.Wait(CoordinatorLink.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         return Requests.Granted(result.Outcome, ct);
     }
 

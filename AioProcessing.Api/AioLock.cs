@@ -40,7 +40,7 @@ public sealed class AioLock : AioAcquirable, IAioFacade<AioLock>
     /// <inheritdoc cref="IsLocked"/>
     /// <param name="ct">Stops waiting for the answer and throws <see cref="OperationCanceledException"/>.</param>
     public async Task<bool> IsLockedAsync(CancellationToken ct = default) =>
-        (await Requests.AskAsync<LockActor.State>(Context, Actor, new LockActor.Query(Requests.NextId()), ct).ConfigureAwait(false)).Held;
+        (await Context.Link.AskAsync<LockActor.State>(Actor, new LockActor.Query(CoordinatorLink.NextId()), ct).ConfigureAwait(false)).Held;
 
     static AioLock IAioFacade<AioLock>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 

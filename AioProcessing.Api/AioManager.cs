@@ -114,7 +114,7 @@ public sealed class AioManager : IDisposable, IAsyncDisposable
     {
         try
         {
-            await Requests.AskAsync<WaitProtocol.Ack>(Context, actor, new WaitProtocol.Retire(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+            await Context.Link.AskAsync<WaitProtocol.Ack>(actor, new WaitProtocol.Retire(CoordinatorLink.NextId()), CancellationToken.None).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
@@ -200,10 +200,10 @@ public sealed class AioDict<TKey, TValue> : AioPrimitive, IAioFacade<AioDict<TKe
 
     /// <inheritdoc cref="Remove"/>
     public async Task<bool> RemoveAsync(TKey key, CancellationToken ct = default) =>
-        (await Requests.AskAsync<DictActor.Entry>(Context, Actor, new DictActor.Remove(Requests.NextId(), EncodeKey(key), DictActor.AnyVersion), ct).ConfigureAwait(false)).Applied;
+        (await Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Remove(CoordinatorLink.NextId(), EncodeKey(key), DictActor.AnyVersion), ct).ConfigureAwait(false)).Applied;
 
     /// <summary>Removes every entry.</summary>
-    public void Clear() => Blocking.Wait(() => Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new DictActor.Clear(Requests.NextId()), CancellationToken.None));
+    public void Clear() => Blocking.Wait(() => Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new DictActor.Clear(CoordinatorLink.NextId()), CancellationToken.None));
 
     /// <summary>The entries now, as a local copy.</summary>
     public IReadOnlyDictionary<TKey, TValue> Snapshot() => Blocking.Wait(() => SnapshotAsync());
@@ -211,7 +211,7 @@ public sealed class AioDict<TKey, TValue> : AioPrimitive, IAioFacade<AioDict<TKe
     /// <inheritdoc cref="Snapshot"/>
     public async Task<IReadOnlyDictionary<TKey, TValue>> SnapshotAsync(CancellationToken ct = default)
     {
-        var contents = await Requests.AskAsync<DictActor.Contents>(Context, Actor, new DictActor.Snapshot(Requests.NextId()), ct).ConfigureAwait(false);
+        var contents = await Context.Link.AskAsync<DictActor.Contents>(Actor, new DictActor.Snapshot(CoordinatorLink.NextId()), ct).ConfigureAwait(false);
         var copy = new Dictionary<TKey, TValue>(contents.Keys.Length);
         for (var i = 0; i < contents.Keys.Length; i++)
         {
@@ -277,10 +277,10 @@ public sealed class AioDict<TKey, TValue> : AioPrimitive, IAioFacade<AioDict<TKe
     static AioDict<TKey, TValue> IAioFacade<AioDict<TKey, TValue>>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 
     internal Task<DictActor.Entry> EntryAsync(TKey key, CancellationToken ct) =>
-        Requests.AskAsync<DictActor.Entry>(Context, Actor, new DictActor.Get(Requests.NextId(), EncodeKey(key)), ct);
+        Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Get(CoordinatorLink.NextId(), EncodeKey(key)), ct);
 
     internal Task<DictActor.Entry> WriteAsync(TKey key, TValue value, long expectedVersion, CancellationToken ct) =>
-        Requests.AskAsync<DictActor.Entry>(Context, Actor, new DictActor.Set(Requests.NextId(), EncodeKey(key), Context.Payloads.Serialize(value, "The value", nameof(value)), expectedVersion), ct);
+        Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Set(CoordinatorLink.NextId(), EncodeKey(key), Context.Payloads.Serialize(value, "The value", nameof(value)), expectedVersion), ct);
 
     internal TValue Decode(byte[] bytes) => Context.Payloads.Deserialize<TValue>(bytes);
 
@@ -343,7 +343,7 @@ public sealed class AioList<T> : AioPrimitive, IAioFacade<AioList<T>>
     {
         try
         {
-            return await Requests.AskAsync<ListActor.Result>(Context, Actor, new ListActor.Op(Requests.NextId(), kind, index, items), ct).ConfigureAwait(false);
+            return await Context.Link.AskAsync<ListActor.Result>(Actor, new ListActor.Op(CoordinatorLink.NextId(), kind, index, items), ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
@@ -471,10 +471,10 @@ public sealed class AioValue<T> : AioPrimitive, IAioFacade<AioValue<T>>
     internal void SetIfAbsent(T value) => Blocking.Wait(() => WriteAsync(value, DictActor.Absent, CancellationToken.None));
 
     private Task<DictActor.Entry> ReadAsync(CancellationToken ct) =>
-        Requests.AskAsync<DictActor.Entry>(Context, Actor, new DictActor.Get(Requests.NextId(), TheKey), ct);
+        Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Get(CoordinatorLink.NextId(), TheKey), ct);
 
     private Task<DictActor.Entry> WriteAsync(T value, long expectedVersion, CancellationToken ct) =>
-        Requests.AskAsync<DictActor.Entry>(Context, Actor, new DictActor.Set(Requests.NextId(), TheKey, Context.Payloads.Serialize(value, "The value", nameof(value)), expectedVersion), ct);
+        Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Set(CoordinatorLink.NextId(), TheKey, Context.Payloads.Serialize(value, "The value", nameof(value)), expectedVersion), ct);
 
     private T Decode(byte[] bytes) => Context.Payloads.Deserialize<T>(bytes);
 }

@@ -67,7 +67,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         _receiveChannel = receive is null ? null : context.QueueChannelOf(receive);
         if (!context.IsDisposedOrLost)
         {
-            EndKey.Tell(claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, EndOther), context.Inbox);
+            context.Link.Post(EndKey, claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, EndOther));
         }
     }
 
@@ -208,8 +208,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
             await _sendChannel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        _context.SendPendingQueueTraffic();
-        EndKey.Tell(new PipeEnd.Release(EndSide), _context.Inbox);
+        _context.Link.Tell(EndKey, new PipeEnd.Release(EndSide));
     }
 
     /// <summary>Closes this end (<see cref="Close"/>).</summary>
@@ -309,7 +308,7 @@ public sealed class AioListener : IDisposable, IAsyncDisposable
 
         // The address is free again; clients connecting from now on are refused until someone listens on it.
         var context = _backlog.Context;
-        await Requests.AskAsync<WaitProtocol.Ack>(context, context.PrimitiveHost, new PrimitiveHost.Unname(Requests.NextId(), Address, _backlog.Actor), CancellationToken.None).ConfigureAwait(false);
+        await context.Link.AskAsync<WaitProtocol.Ack>(context.PrimitiveHost, new PrimitiveHost.Unname(CoordinatorLink.NextId(), Address, _backlog.Actor), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Closes the listener (<see cref="Close"/>).</summary>
@@ -401,7 +400,7 @@ internal sealed class ConnectionFormatter : IMessagePackFormatter<AioConnection?
 
         // The copy travels held in transit, so that the sender may close its own copy at once.
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        value.EndKey.Tell(new PipeEnd.Transfer(value.EndSide, token, value.EndOther), value.Context.Inbox);
+        value.Context.Link.Post(value.EndKey, new PipeEnd.Transfer(value.EndSide, token, value.EndOther));
         t_transfers?.Add((value.EndKey, value.EndSide, token));
         writer.WriteArrayHeader(3);
         writer.Write(token);

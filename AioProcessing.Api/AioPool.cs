@@ -252,7 +252,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
-            await Requests.AskAsync<WaitProtocol.Ack>(_context, _scheduler, new PoolActor.Close(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+            await _context.Link.AskAsync<WaitProtocol.Ack>(_scheduler, new PoolActor.Close(CoordinatorLink.NextId()), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -269,7 +269,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
         if (!_context.IsDisposedOrLost)
         {
-            await Requests.AskAsync<WaitProtocol.Ack>(_context, _scheduler, new PoolActor.Terminate(Requests.NextId()), CancellationToken.None).ConfigureAwait(false);
+            await _context.Link.AskAsync<WaitProtocol.Ack>(_scheduler, new PoolActor.Terminate(CoordinatorLink.NextId()), CancellationToken.None).ConfigureAwait(false);
         }
 
         AioProcess[] workers;
@@ -410,7 +410,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("The pool is closed: no more tasks may be submitted.");
         }
 
-        var done = await Requests.AskAsync<PoolActor.ChunkDone>(_context, _scheduler, new PoolActor.Submit(Requests.NextId(), tasks, call), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
+        var done = await _context.Link.AskAsync<PoolActor.ChunkDone>(_scheduler, new PoolActor.Submit(CoordinatorLink.NextId(), tasks, call), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
         return ResultOf(done, label, ct);
     }
 
@@ -549,15 +549,14 @@ internal static class PoolWorker
                 // Leaving: report what ran, ask for nothing.
                 if (done.Length > 0)
                 {
-                    context.SendPendingQueueTraffic();
-                    scheduler.Tell(new PoolActor.Pull(WaitProtocol.NoReply, done), context.Inbox);
+                    context.Link.Tell(scheduler, new PoolActor.Pull(WaitProtocol.NoReply, done));
                 }
 
                 return;
             }
 
-            var pull = new PoolActor.Pull(Requests.NextId(), done, maxTasks > 0 ? maxTasks - tasks : 0);
-            var work = await Requests.AskAsync<PoolActor.Work>(context, scheduler, pull, WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
+            var pull = new PoolActor.Pull(CoordinatorLink.NextId(), done, maxTasks > 0 ? maxTasks - tasks : 0);
+            var work = await context.Link.AskAsync<PoolActor.Work>(scheduler, pull, WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
             if (work.Items.Length == 0)
             {
                 return;

@@ -209,9 +209,8 @@ public sealed class AioProcess
         var warm = _context.TryTakeWarmNode(out var warmNode) ? warmNode : null;
         var nodeId = warm?.NodeId ?? Guid.NewGuid().ToString("N");
         _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
-        _context.SendPendingQueueTraffic();
         var parent = Current;
-        _context.NodeManager.Tell(new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner, _daemon, parent.Pid, parent.Name)));
+        _context.Link.Tell(_context.NodeManager, new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner, _daemon, parent.Pid, parent.Name)), withInbox: false);
         _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
         _context.Track(this);
         Children.TryAdd(this, 0);
@@ -247,7 +246,7 @@ public sealed class AioProcess
             throw new AioProcessStartException($"{Name}: the worker node exited with code {code} before it joined the coordinator. Its stderr:{Environment.NewLine}{_worker.StderrTail}");
         }
 
-        _context.NodeManager.Tell(new NodeProtocol.ForgetWorker(nodeId));
+        _context.Link.Post(_context.NodeManager, new NodeProtocol.ForgetWorker(nodeId), withInbox: false);
         _worker.Kill();
         ct.ThrowIfCancellationRequested();
         throw new TimeoutException($"{Name}: the worker node did not join the coordinator within {timeout} (aio.node.start-timeout). Its stderr:{Environment.NewLine}{_worker.StderrTail}");
@@ -348,7 +347,7 @@ public sealed class AioProcess
             // Copies the child never claimed (it died first) no longer keep their ends open; claimed ones went with it.
             foreach (var (key, side, token) in _pipeEndsInTransit)
             {
-                key.Tell(new Actors.Primitives.PipeEnd.Drop(side, token), _context.Inbox);
+                _context.Link.Post(key, new Actors.Primitives.PipeEnd.Drop(side, token));
             }
         }
 

@@ -193,7 +193,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     public async Task CompleteAsync(CancellationToken ct = default)
     {
         await Channel.FlushAsync(ct).ConfigureAwait(false);
-        await Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new QueueActor.Complete(Requests.NextId()), ct).ConfigureAwait(false);
+        await Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new QueueActor.Complete(CoordinatorLink.NextId()), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -212,7 +212,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     public async Task ShutdownAsync(bool immediate = false, CancellationToken ct = default)
     {
         await Channel.FlushAsync(ct).ConfigureAwait(false);
-        await Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new QueueActor.Complete(Requests.NextId(), immediate), ct).ConfigureAwait(false);
+        await Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new QueueActor.Complete(CoordinatorLink.NextId(), immediate), ct).ConfigureAwait(false);
     }
 
     /// <summary>Waits until the coordinator holds every item this process put (see the remarks on write-behind).</summary>
@@ -327,7 +327,7 @@ public sealed class AioJoinableQueue<T> : AioQueue<T>, IAioFacade<AioJoinableQue
 
     /// <inheritdoc cref="TaskDone"/>
     public Task TaskDoneAsync(CancellationToken ct = default) =>
-        Requests.AskAsync<WaitProtocol.Ack>(Context, Actor, new QueueActor.TaskDone(Requests.NextId(), 1), ct);
+        Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new QueueActor.TaskDone(CoordinatorLink.NextId(), 1), ct);
 
     /// <summary>Waits until every item put has been marked done; false when <paramref name="timeout"/> elapsed first.</summary>
     /// <param name="timeout">How long to wait; null waits without limit.</param>
@@ -338,7 +338,7 @@ public sealed class AioJoinableQueue<T> : AioQueue<T>, IAioFacade<AioJoinableQue
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var result = await Requests.AskAsync<WaitProtocol.Result>(Context, Actor, new QueueActor.JoinTasks(Requests.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        var result = await Context.Link.AskAsync<WaitProtocol.Result>(Actor, new QueueActor.JoinTasks(CoordinatorLink.NextId(), timeoutMs), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
         return Requests.Granted(result.Outcome, ct);
     }
 

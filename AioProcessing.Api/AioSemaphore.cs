@@ -48,7 +48,7 @@ public class AioSemaphore : AioAcquirable, IAioFacade<AioSemaphore>
 
     /// <summary>The number of free permits now.</summary>
     public async Task<int> ValueAsync(CancellationToken ct = default) =>
-        (await Requests.AskAsync<SemaphoreActor.State>(Context, Actor, new SemaphoreActor.Query(Requests.NextId()), ct).ConfigureAwait(false)).Available;
+        (await Context.Link.AskAsync<SemaphoreActor.State>(Actor, new SemaphoreActor.Query(CoordinatorLink.NextId()), ct).ConfigureAwait(false)).Available;
 
     static AioSemaphore IAioFacade<AioSemaphore>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 

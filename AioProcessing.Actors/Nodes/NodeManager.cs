@@ -78,6 +78,18 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
                 Evict(m.Member, $"its connection dropped and it did not answer within {ProbeTimeout.TotalSeconds:0.#} s");
             }
         });
+        Receive<NodeProtocol.LinkClosed>(m =>
+        {
+            if (_workers.Keys.Any(w => w.Path.Address == m.Node))
+            {
+                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.Node));
+            }
+
+            foreach (var member in _joined.Keys.Where(j => j.Path.Address == m.Node).ToList())
+            {
+                Evict(member, "its lane closed");
+            }
+        });
         // A spawned worker's connection closes the moment its process dies, well before DeathWatch would say so;
         // workers never reconnect, so the closed connection is its death.
         Receive<DisassociatedEvent>(m =>

@@ -59,6 +59,12 @@ public static class NodeProtocol
     public sealed record NodeDown(Address Node);
 
     /// <summary>
+    /// Told to the <see cref="NodeManager"/> when the same-host lane of the process at <paramref name="Node"/> closed:
+    /// a lane does not drop and come back as a network connection may, so its process ended. Local only.
+    /// </summary>
+    public sealed record LinkClosed(Address Node);
+
+    /// <summary>
     /// A process that was not spawned by this coordinator joins it (<c>AioContext.ConnectAsync</c>), presenting the
     /// secret. <paramref name="Member"/> is watched: its death (DeathWatch, not a dropped connection, since such a
     /// node may be on another machine) releases what its process held. Answered by <see cref="Primitives.WaitProtocol.Ack"/>

@@ -81,7 +81,7 @@ internal sealed class QueueChannel
     }
 
     public Task<QueueActor.CountReply> CountAsync(CancellationToken ct) =>
-        Requests.AskAsync<QueueActor.CountReply>(_context, _actor, new QueueActor.CountQuery(Requests.NextId()), ct);
+        _context.Link.AskAsync<QueueActor.CountReply>(_actor, new QueueActor.CountQuery(CoordinatorLink.NextId()), ct);
 
     /// <summary>
     /// Puts <paramref name="items"/> in order. Unbounded: written behind (see the type). Bounded: waits for room at
@@ -100,8 +100,8 @@ internal sealed class QueueChannel
             // Room is per item: never ask for more than the bound at once.
             foreach (var chunk in items.Chunk(maxSize))
             {
-                var put = PartsAhead(Requests.NextId(), timeoutMs, chunk);
-                var result = await Requests.AskAsync<WaitProtocol.Result>(_context, _actor, put, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+                var put = PartsAhead(CoordinatorLink.NextId(), timeoutMs, chunk);
+                var result = await _context.Link.AskAsync<WaitProtocol.Result>(_actor, put, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
                 if (!Requests.Granted(result.Outcome, ct))
                 {
                     return false;
@@ -177,7 +177,7 @@ internal sealed class QueueChannel
                 return (WaitProtocol.Outcome.Granted, polled);
             }
 
-            var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, new QueueActor.Take(Requests.NextId(), max, timeoutMs, Prefetch: false, Consumed: 0), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+            var reply = await _context.Link.AskAsync<QueueActor.Taken>(_actor, new QueueActor.Take(CoordinatorLink.NextId(), max, timeoutMs, Prefetch: false, Consumed: 0), timeoutMs, cancellable: true, ct).ConfigureAwait(false);
             return Answer(reply, ct);
         }
 
@@ -206,8 +206,8 @@ internal sealed class QueueChannel
                 var consumed = TakeUnreported();
 
                 remaining = Remaining(deadline);
-                var fetch = new QueueActor.Take(Requests.NextId(), Math.Max(max, _context.Settings.QueuePrefetch), remaining, Prefetch: true, consumed);
-                var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, fetch, remaining, cancellable: true, ct).ConfigureAwait(false);
+                var fetch = new QueueActor.Take(CoordinatorLink.NextId(), Math.Max(max, _context.Settings.QueuePrefetch), remaining, Prefetch: true, consumed);
+                var reply = await _context.Link.AskAsync<QueueActor.Taken>(_actor, fetch, remaining, cancellable: true, ct).ConfigureAwait(false);
                 if (reply.Outcome != WaitProtocol.Outcome.Granted)
                 {
                     return Answer(reply, ct);
@@ -256,8 +256,8 @@ internal sealed class QueueChannel
             ReturnStaleLent();
             var consumed = TakeUnreported();
 
-            var fetch = new QueueActor.Take(Requests.NextId(), _context.Settings.QueuePrefetch, timeoutMs, Prefetch: true, consumed);
-            var reply = await Requests.AskAsync<QueueActor.Taken>(_context, _actor, fetch, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+            var fetch = new QueueActor.Take(CoordinatorLink.NextId(), _context.Settings.QueuePrefetch, timeoutMs, Prefetch: true, consumed);
+            var reply = await _context.Link.AskAsync<QueueActor.Taken>(_actor, fetch, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
             switch (reply.Outcome)
             {
                 case WaitProtocol.Outcome.Granted:
@@ -419,7 +419,7 @@ internal sealed class QueueChannel
 
             if (taken > 0 && !_context.IsDisposedOrLost)
             {
-                _actor.Tell(new QueueActor.Consumed(taken), _context.Inbox);
+                _context.Link.Post(_actor, new QueueActor.Consumed(taken));
             }
         }
         finally
@@ -445,7 +445,7 @@ internal sealed class QueueChannel
             var taken = TakeUnreported();
             if (taken > 0 && !_context.IsDisposedOrLost)
             {
-                _actor.Tell(new QueueActor.Consumed(taken), _context.Inbox);
+                _context.Link.Post(_actor, new QueueActor.Consumed(taken));
             }
         }
         finally
@@ -495,7 +495,7 @@ internal sealed class QueueChannel
 
         if ((taken > 0 || untaken.Length > 0) && !_context.IsDisposedOrLost)
         {
-            _actor.Tell(new QueueActor.Return(taken, untaken), _context.Inbox);
+            _context.Link.Post(_actor, new QueueActor.Return(taken, untaken));
         }
     }
 
@@ -520,13 +520,13 @@ internal sealed class QueueChannel
     private SentBatch SendLocked(byte[][] batch)
     {
         _batchesInFlight++;
-        var id = Requests.NextId();
+        var id = CoordinatorLink.NextId();
         try
         {
             // Completed on the delivering thread: the next batch goes out from there, without a pool thread.
             // The queue answers an unbounded put at once; no answer within aio.ask.grace means it is unreachable.
-            var answer = _context.Inbox.Expect(id, Environment.TickCount64 + (long)_context.Settings.AskGrace.TotalMilliseconds, completeInline: true);
-            _actor.Tell(PartsAhead(id, WaitProtocol.Infinite, batch), _context.Inbox);
+            var answer = _context.Link.Expect(id, Environment.TickCount64 + (long)_context.Settings.AskGrace.TotalMilliseconds, completeInline: true);
+            _context.Link.Post(_actor, PartsAhead(id, WaitProtocol.Infinite, batch));
             return new SentBatch(answer, batch.Length);
         }
         catch (Exception ex) when (ex is ObjectDisposedException)
@@ -550,7 +550,7 @@ internal sealed class QueueChannel
         var parts = QueueActor.Split(items[0]);
         for (var i = 0; i < parts.Length - 1; i++)
         {
-            _actor.Tell(new QueueActor.ItemPart(id, parts[i]), _context.Inbox);
+            _context.Link.Post(_actor, new QueueActor.ItemPart(id, parts[i]));
         }
 
         return new QueueActor.Put(id, timeoutMs, [parts[^1]], Assembled: true);

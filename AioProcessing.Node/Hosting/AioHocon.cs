@@ -5,7 +5,7 @@ namespace AioProcessing.Node.Hosting;
 /// <summary>The HOCON defaults of <c>hocon/</c>, embedded in this assembly at build time.</summary>
 public static class AioHocon
 {
-    private static readonly Lazy<Config> LibraryDefaults = new(() => Load("aio-node.conf"));
+    private static readonly Lazy<Config> LibraryDefaults = new(() => WithEnvironment(Load("aio-node.conf")));
     private static readonly Lazy<Config> NodeDefaults = new(() => Load("aio-logging.conf").WithFallback(LibraryDefaults.Value));
 
     /// <summary>The defaults every node the library starts itself begins from (<c>hocon/aio-logging.conf</c> over <c>hocon/aio-node.conf</c>).</summary>
@@ -13,6 +13,15 @@ public static class AioHocon
 
     /// <summary>The defaults an application's own actor system gets under its settings (<c>hocon/aio-node.conf</c>): no logging keys.</summary>
     public static Config Library => LibraryDefaults.Value;
+
+    /// <summary>
+    /// Defaults the environment changes for a whole process tree, below any HOCON a program gives: <c>AIO_LANE=off</c>
+    /// (or <c>0</c>) turns the same-host lane off, so a test suite can run every spec over Akka.Remote alone.
+    /// </summary>
+    private static Config WithEnvironment(Config defaults) =>
+        Environment.GetEnvironmentVariable("AIO_LANE") is "off" or "0" or "false"
+            ? ConfigurationFactory.ParseString("aio.lane.enabled = off").WithFallback(defaults)
+            : defaults;
 
     private static Config Load(string file)
     {

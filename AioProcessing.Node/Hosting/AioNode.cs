@@ -107,14 +107,17 @@ public sealed class AioNode : IAsyncDisposable
 
     /// <summary>
     /// Starts the coordinator's actors in <paramref name="system"/>, which must have remoting, and registers them
-    /// in <paramref name="registry"/> under <see cref="NodeManager"/> and <see cref="PrimitiveHost"/>.
+    /// in <paramref name="registry"/> under <see cref="NodeManager"/> and <see cref="PrimitiveHost"/>, and opens its
+    /// same-host lane (<c>aio.lane.enabled</c>), closed when the system terminates.
     /// </summary>
     public static void StartCoordinatorActors(ActorSystem system, IActorRegistry registry, string secret)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(registry);
-        registry.Register<NodeManager>(system.ActorOf(NodeManager.Props(secret), NodeManager.Name));
+        var nodeManager = system.ActorOf(NodeManager.Props(secret), NodeManager.Name);
+        registry.Register<NodeManager>(nodeManager);
         registry.Register<PrimitiveHost>(system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name));
+        Lane.LaneListener.Start((ExtendedActorSystem)system, secret, nodeManager);
     }
 
     /// <summary>

@@ -1,0 +1,296 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using AioProcessing.Actors;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace AioProcessing.Node.Lane;
+
+/// <summary>
+/// A process's end of its coordinator's lane (<see cref="LaneListener"/>). <see cref="Tell"/> writes a message on
+/// the calling thread; one reader thread hands every answer to the reply inbox, where it completes its call on that
+/// thread. So a caller blocked on an answer is woken once, by the thread that read it.
+/// </summary>
+internal sealed class LaneClient : IDisposable
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ExtendedActorSystem _system;
+    private readonly Socket _socket;
+    private readonly LaneFrameWriter _writer;
+    private readonly SerializerWithStringManifest _serializer;
+    private readonly IActorRef _inbox;
+    private readonly Action<string> _closed;
+    private readonly long _maxFrameBytes;
+
+    // Actors bound to an id on this lane; read and written under the writer's gate, so a bind precedes its first use.
+    private readonly Dictionary<ActorPath, int> _ids = [];
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
+    private long _nextPing;
+    private int _disposed;
+
+    private LaneClient(ExtendedActorSystem system, Socket socket, IActorRef inbox, Action<string> closed)
+    {
+        _system = system;
+        _socket = socket;
+        _writer = new LaneFrameWriter(socket);
+        _serializer = LaneListener.SerializerOf(system);
+        _inbox = inbox;
+        _closed = closed;
+        _maxFrameBytes = system.Settings.Config.GetByteSize("aio.security.max-message-bytes", 256L << 20) ?? 256L << 20;
+        new Thread(ReadLoop) { Name = "aio-lane-reader", IsBackground = true }.Start();
+    }
+
+    /// <summary>
+    /// Opens the lane to the coordinator at <paramref name="coordinator"/>, when it is on this host, has a lane and
+    /// both sides prove <paramref name="secret"/>; null otherwise, with the reason in <paramref name="why"/>.
+    /// </summary>
+    /// <param name="system">This process's actor system.</param>
+    /// <param name="coordinator">The coordinator's address.</param>
+    /// <param name="secret">The coordinator's secret.</param>
+    /// <param name="inbox">The reply inbox every answer goes to; its path is announced to the coordinator.</param>
+    /// <param name="closed">Called once, from the reader thread, when the lane closes unasked (the coordinator ended).</param>
+    /// <param name="why">Why there is no lane.</param>
+    public static LaneClient? TryOpen(ExtendedActorSystem system, Address coordinator, string secret, IActorRef inbox, Action<string> closed, out string? why)
+    {
+        var config = system.Settings.Config;
+        if (!LaneDirectory.Supported || !config.GetBoolean("aio.lane.enabled", false))
+        {
+            why = "aio.lane.enabled is off";
+            return null;
+        }
+
+        if (!LaneDirectory.IsThisHost(coordinator))
+        {
+            why = "the coordinator is on another host";
+            return null;
+        }
+
+        var path = LaneDirectory.SocketPath(LaneDirectory.Resolve(config.GetString("aio.lane.directory", "")), coordinator);
+        if (!File.Exists(path))
+        {
+            why = $"no lane socket at {path}";
+            return null;
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            Handshake(socket, Encoding.UTF8.GetBytes(secret), inbox.Path.ToSerializationFormatWithAddress(system.Provider.DefaultAddress));
+            why = null;
+            return new LaneClient(system, socket, inbox, closed);
+        }
+        catch (Exception ex) when (ex is SocketException or InvalidDataException or UnauthorizedAccessException)
+        {
+            socket.Dispose();
+            why = ex.Message;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Tells <paramref name="target"/> (an actor of the coordinator) <paramref name="message"/>, with the reply inbox
+    /// as sender when <paramref name="withInbox"/>. Messages told through one lane reach their actors in the order told.
+    /// </summary>
+    /// <exception cref="SocketException">The lane is broken (the coordinator ended).</exception>
+    /// <exception cref="ObjectDisposedException">The lane was closed.</exception>
+    public void Tell(IActorRef target, IAioMessage message, bool withInbox)
+    {
+        var manifest = _serializer.Manifest(message);
+        var body = Serialization.WithTransport(_system, () => _serializer.ToBinary(message));
+        var buffer = LaneFrameWriter.Rent(6 + LaneWire.MaxStringBytes(manifest) + body.Length);
+        try
+        {
+            buffer[4] = LaneWire.Tell;
+            buffer[9] = withInbox ? (byte)1 : (byte)0;
+            var end = 10 + LaneWire.WriteString(buffer.AsSpan(10), manifest);
+            body.CopyTo(buffer.AsSpan(end));
+            end += body.Length;
+            lock (_writer.Gate)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(5), IdOf(target.Path));
+                _writer.SendHeld(buffer, end);
+            }
+        }
+        finally
+        {
+            LaneFrameWriter.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Completes once everything told through this lane before the call has been handed to its actors' mailboxes
+    /// in the coordinator: what this process sends next on another path comes after it.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        var token = Interlocked.Increment(ref _nextPing);
+        var pong = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pings[token] = pong;
+        try
+        {
+            var buffer = LaneFrameWriter.Rent(9);
+            buffer[4] = LaneWire.Ping;
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(5), token);
+            _writer.Send(buffer, 13);
+            await pong.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pings.TryRemove(token, out _);
+        }
+    }
+
+    /// <summary>Closes the lane; the coordinator takes that as this process ending.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
+        _socket.Dispose();
+    }
+
+    private static void Handshake(Socket socket, byte[] secret, string inboxPath)
+    {
+        socket.ReceiveTimeout = (int)HandshakeTimeout.TotalMilliseconds;
+        socket.SendTimeout = (int)HandshakeTimeout.TotalMilliseconds;
+        Span<byte> hello = stackalloc byte[4 + LaneWire.ProofBytes];
+        if (!LaneWire.ReadExactly(socket, hello) || !hello[..4].SequenceEqual(LaneWire.Magic))
+        {
+            throw new InvalidDataException("the lane socket is not a coordinator's");
+        }
+
+        var coordinatorNonce = hello[4..].ToArray();
+        var nonce = RandomNumberGenerator.GetBytes(LaneWire.ProofBytes);
+        var path = Encoding.UTF8.GetBytes(inboxPath);
+        var answer = new byte[(2 * LaneWire.ProofBytes) + 2 + path.Length];
+        LaneWire.Proof(secret, fromProcess: true, coordinatorNonce, nonce).CopyTo(answer, 0);
+        nonce.CopyTo(answer, LaneWire.ProofBytes);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer.AsSpan(2 * LaneWire.ProofBytes), checked((ushort)path.Length));
+        path.CopyTo(answer, (2 * LaneWire.ProofBytes) + 2);
+        socket.Send(answer);
+        Span<byte> proof = stackalloc byte[LaneWire.ProofBytes];
+        if (!LaneWire.ReadExactly(socket, proof))
+        {
+            throw new UnauthorizedAccessException("the coordinator closed the lane: it holds another secret");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(proof, LaneWire.Proof(secret, fromProcess: false, nonce, coordinatorNonce)))
+        {
+            throw new UnauthorizedAccessException("the lane's listener did not prove the secret");
+        }
+
+        socket.ReceiveTimeout = 0;
+        socket.SendTimeout = 0;
+    }
+
+    // Under the writer's gate: the bind frame goes out just ahead of the message that needs it.
+    private int IdOf(ActorPath target)
+    {
+        if (_ids.TryGetValue(target, out var id))
+        {
+            return id;
+        }
+
+        id = _ids.Count + 1;
+        var path = target.ToSerializationFormat();
+        var buffer = LaneFrameWriter.Rent(5 + LaneWire.MaxStringBytes(path));
+        try
+        {
+            buffer[4] = LaneWire.Bind;
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(5), id);
+            var end = 9 + LaneWire.WriteString(buffer.AsSpan(9), path);
+            _writer.SendHeld(buffer, end);
+        }
+        finally
+        {
+            LaneFrameWriter.Return(buffer);
+        }
+
+        _ids[target] = id;
+        return id;
+    }
+
+    private void ReadLoop()
+    {
+        var reader = new LaneFrameReader(_socket, _maxFrameBytes);
+        string why;
+        try
+        {
+            while (true)
+            {
+                var frame = reader.Next();
+                if (frame.Count == 0)
+                {
+                    why = "the coordinator closed the lane";
+                    break;
+                }
+
+                Handle(frame);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidDataException)
+        {
+            why = "the lane to the coordinator broke: " + ex.Message;
+        }
+
+        foreach (var (_, pong) in _pings)
+        {
+            pong.TrySetException(new IOException(why));
+        }
+
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _closed(why);
+        }
+    }
+
+    private void Handle(ArraySegment<byte> frame)
+    {
+        var span = frame.AsSpan();
+        switch (span[0])
+        {
+            case LaneWire.Deliver:
+            {
+                var manifest = LaneWire.ReadString(span[1..], out var consumed);
+                object message;
+                try
+                {
+                    message = _serializer.FromBinary(span[(1 + consumed)..].ToArray(), manifest);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException and not InvalidDataException)
+                {
+                    // An answer lost here would leave its call waiting: the lane ends instead, and every call fails.
+                    throw new InvalidDataException($"an answer (manifest {manifest}) that does not deserialize: {ex.Message}", ex);
+                }
+
+                _inbox.Tell(message, ActorRefs.NoSender);
+                break;
+            }
+
+            case LaneWire.Pong:
+                if (_pings.TryRemove(BinaryPrimitives.ReadInt64LittleEndian(span[1..]), out var pong))
+                {
+                    pong.TrySetResult();
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"a lane frame of unknown kind {span[0]}");
+        }
+    }
+}
