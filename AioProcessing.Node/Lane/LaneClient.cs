@@ -265,22 +265,22 @@ internal sealed class LaneClient : IDisposable
         switch (span[0])
         {
             case LaneWire.Deliver:
-            {
-                var manifest = LaneWire.ReadString(span[1..], out var consumed);
-                object message;
-                try
                 {
-                    message = _serializer.FromBinary(span[(1 + consumed)..].ToArray(), manifest);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException and not InvalidDataException)
-                {
-                    // An answer lost here would leave its call waiting: the lane ends instead, and every call fails.
-                    throw new InvalidDataException($"an answer (manifest {manifest}) that does not deserialize: {ex.Message}", ex);
-                }
+                    var manifest = LaneWire.ReadString(span[1..], out var consumed);
+                    object message;
+                    try
+                    {
+                        message = _serializer.FromBinary(span[(1 + consumed)..].ToArray(), manifest);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException and not InvalidDataException)
+                    {
+                        // An answer lost here would leave its call waiting: the lane ends instead, and every call fails.
+                        throw new InvalidDataException($"an answer (manifest {manifest}) that does not deserialize: {ex.Message}", ex);
+                    }
 
-                _inbox.Tell(message, ActorRefs.NoSender);
-                break;
-            }
+                    _inbox.Tell(message, ActorRefs.NoSender);
+                    break;
+                }
 
             case LaneWire.Pong:
                 if (_pings.TryRemove(BinaryPrimitives.ReadInt64LittleEndian(span[1..]), out var pong))

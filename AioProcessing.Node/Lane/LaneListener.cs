@@ -298,49 +298,49 @@ internal sealed class LaneListener : IDisposable
             switch (span[0])
             {
                 case LaneWire.Bind:
-                {
-                    var id = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
-                    var path = LaneWire.ReadString(span[5..], out _);
-                    _targets[id] = _listener._system.Provider.ResolveActorRef(path);
-                    break;
-                }
-
-                case LaneWire.Tell:
-                {
-                    var id = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
-                    var withInbox = span[5] != 0;
-                    var manifest = LaneWire.ReadString(span[6..], out var consumed);
-                    var body = span[(6 + consumed)..].ToArray();
-                    if (!_targets.TryGetValue(id, out var target))
                     {
-                        throw new InvalidDataException($"a message for actor {id}, which was never bound");
-                    }
-
-                    object message;
-                    try
-                    {
-                        message = _listener._serializer.FromBinary(body, manifest);
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        // As Akka.Remote does with a message it cannot read: dropped and logged, the lane goes on.
-                        _listener._log.Warning("Dropped a lane message for {0} (manifest {1}) that does not deserialize: {2}", target.Path, manifest, ex.Message);
+                        var id = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
+                        var path = LaneWire.ReadString(span[5..], out _);
+                        _targets[id] = _listener._system.Provider.ResolveActorRef(path);
                         break;
                     }
 
-                    target.Tell(message, withInbox ? _inbox : ActorRefs.NoSender);
-                    break;
-                }
+                case LaneWire.Tell:
+                    {
+                        var id = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
+                        var withInbox = span[5] != 0;
+                        var manifest = LaneWire.ReadString(span[6..], out var consumed);
+                        var body = span[(6 + consumed)..].ToArray();
+                        if (!_targets.TryGetValue(id, out var target))
+                        {
+                            throw new InvalidDataException($"a message for actor {id}, which was never bound");
+                        }
+
+                        object message;
+                        try
+                        {
+                            message = _listener._serializer.FromBinary(body, manifest);
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            // As Akka.Remote does with a message it cannot read: dropped and logged, the lane goes on.
+                            _listener._log.Warning("Dropped a lane message for {0} (manifest {1}) that does not deserialize: {2}", target.Path, manifest, ex.Message);
+                            break;
+                        }
+
+                        target.Tell(message, withInbox ? _inbox : ActorRefs.NoSender);
+                        break;
+                    }
 
                 case LaneWire.Ping:
-                {
-                    // Everything read before the ping has been told to its actor: the pong says so.
-                    var buffer = LaneFrameWriter.Rent(9);
-                    buffer[4] = LaneWire.Pong;
-                    span.Slice(1, 8).CopyTo(buffer.AsSpan(5));
-                    _inbox.Writer.Send(buffer, 13);
-                    break;
-                }
+                    {
+                        // Everything read before the ping has been told to its actor: the pong says so.
+                        var buffer = LaneFrameWriter.Rent(9);
+                        buffer[4] = LaneWire.Pong;
+                        span.Slice(1, 8).CopyTo(buffer.AsSpan(5));
+                        _inbox.Writer.Send(buffer, 13);
+                        break;
+                    }
 
                 default:
                     throw new InvalidDataException($"a lane frame of unknown kind {span[0]}");
