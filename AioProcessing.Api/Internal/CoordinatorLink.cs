@@ -25,6 +25,10 @@ internal sealed class CoordinatorLink : IDisposable
     // held lock) loses at most this much CPU time.
     private static readonly long LocalSpinTicks = System.Diagnostics.Stopwatch.Frequency * 20 / 1_000_000;
 
+    // Over the lane an answer takes one round trip of a Unix socket (about 30-40 µs here): a caller that spins that
+    // long is not woken by the lane's reader thread but sees the answer on its own thread, sync and async alike.
+    private static readonly long LaneSpinTicks = System.Diagnostics.Stopwatch.Frequency * 80 / 1_000_000;
+
     private readonly AioContext _context;
     private readonly Address _coordinator;
     private LaneClient? _lane;
@@ -108,9 +112,13 @@ internal sealed class CoordinatorLink : IDisposable
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)_context.Settings.AskGrace.TotalMilliseconds;
         var answer = Inbox.Expect(id, deadline, Blocking.InSyncCall);
         Tell(actor, request);
-        if (!Blocking.InSyncCall && (_lane is not null || actor.Path.Address.HasLocalScope))
+        if (_lane is not null)
         {
-            SpinForAnswer(answer);
+            SpinForAnswer(answer, LaneSpinTicks);
+        }
+        else if (!Blocking.InSyncCall && actor is IInternalActorRef { IsLocal: true })
+        {
+            SpinForAnswer(answer, LocalSpinTicks);
         }
 
         var registration = cancellable && ct.CanBeCanceled
@@ -175,9 +183,9 @@ internal sealed class CoordinatorLink : IDisposable
         Inbox.Dispose();
     }
 
-    private static void SpinForAnswer(Task answer)
+    private static void SpinForAnswer(Task answer, long ticks)
     {
-        var until = System.Diagnostics.Stopwatch.GetTimestamp() + LocalSpinTicks;
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + ticks;
         while (!answer.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < until)
         {
             Thread.SpinWait(8);

@@ -258,6 +258,7 @@ internal sealed class LaneListener : IDisposable
         public void Run()
         {
             var reader = new LaneFrameReader(_socket, _listener._maxFrameBytes);
+            Hosting.PrimitiveExecutor.MarkLaneReader();
             try
             {
                 while (true)

@@ -7,10 +7,11 @@ namespace AioProcessing.Bench;
 /// Each metric of ../shared/bench/README.md that the library can measure today. Every figure is the median of
 /// several batches; the engine floor uses a plain Akka actor in a worker node, with no library code on its path.
 /// </summary>
-internal sealed class Metrics(AioContext context, bool quick, Report report) : IAsyncDisposable
+internal sealed class Metrics(AioContext context, bool quick, Report report, string impl = "AioProcessing") : IAsyncDisposable
 {
     public static readonly IReadOnlyList<string> Names =
     [
+        "ipc_floor_roundtrip_us",
         "engine_ask_roundtrip_us",
         "engine_tell_msgs_per_s",
         "process_start_join_ms",
@@ -29,6 +30,18 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         "pool_cpu_speedup",
         "idle_cpu_percent",
         "idle_worker_rss_mb",
+    ];
+
+    /// <summary>
+    /// The calls between processes, measured once with the lane (impl AioProcessing) and once with every call on
+    /// Akka.Remote (impl AioProcessing-akka), each beside the floor.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LaneLatencies =
+    [
+        "lock_roundtrip_worker_us",
+        "queue_roundtrip_us",
+        "manager_dict_set_get_worker_us",
+        "holder_death_release_ms",
     ];
 
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
@@ -76,12 +89,59 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
         }
     }
 
+    // The physical floor under every call between two processes here: 16-byte messages ping-ponged on a raw Unix
+    // domain socket between this process and a worker, both sides blocking on their own reads, no library code.
+    private async Task IpcFloorAsync(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aio-floor-{Guid.NewGuid():N}.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var n = 20_000 / Scale;
+        var echo = new AioProcess(context, Targets.UnixEcho, path);
+        await echo.StartAsync();
+        try
+        {
+            using var socket = await listener.AcceptAsync().WaitAsync(Bound);
+            var buffer = new byte[16];
+            void RoundTrips(int count)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    socket.Send(buffer);
+                    var read = 0;
+                    while (read < buffer.Length)
+                    {
+                        read += socket.Receive(buffer.AsSpan(read));
+                    }
+                }
+            }
+
+            RoundTrips(1_000);
+            await MedianAsync(name, "us", "dotnet-unix-socket", () =>
+            {
+                var sw = Stopwatch.StartNew();
+                RoundTrips(n);
+                return Task.FromResult(sw.Elapsed.TotalMicroseconds / n);
+            });
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            await echo.JoinAsync(Bound);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static void SleepUntilSet(AioEvent release) => release.Wait(TimeSpan.FromMinutes(5));
 
     public async Task RunAsync(string name)
     {
         switch (name)
         {
+            case "ipc_floor_roundtrip_us":
+                await IpcFloorAsync(name);
+                break;
             case "engine_ask_roundtrip_us":
                 var engine = await EngineAsync();
                 var n = 10_000 / Scale;
@@ -158,18 +218,30 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                 var figure = new AioQueue<double>(context: context);
                 var looper = new AioProcess(context, Targets.LockLoop, shared, 5_000 / Scale, Repeats, figure);
                 await looper.StartAsync();
-                report.Add(name, await figure.GetAsync(Bound), "us", "AioProcessing");
+                report.Add(name, await figure.GetAsync(Bound), "us", impl);
                 await looper.JoinAsync(Bound);
                 break;
             case "queue_roundtrip_us":
                 var req = new AioQueue<int>(context: context);
                 var rep = new AioQueue<int>(context: context);
                 var per = 2_000 / Scale;
-                var pong = new AioProcess(context, Targets.Pong, req, rep, 1 + (per * Repeats));
+                var pong = new AioProcess(context, Targets.Pong, req, rep, 1 + (2 * per * Repeats));
                 await pong.StartAsync();
                 await req.PutAsync(-1);
                 await rep.GetAsync(Bound);
-                await MedianAsync(name, "us", "AioProcessing", () => PerOpAsync(per, async () =>
+                // The sync facade, as Python's figure (req.put, rep.get); then the async one, for reference.
+                await MedianAsync(name, "us", impl, () => Task.Run(() =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (var i = 0; i < per; i++)
+                    {
+                        req.Put(1);
+                        rep.Get(timeout: Bound);
+                    }
+
+                    return sw.Elapsed.TotalMicroseconds / per;
+                }));
+                await MedianAsync(name, "us", impl + "-async", () => PerOpAsync(per, async () =>
                 {
                     await req.PutAsync(1);
                     await rep.GetAsync(Bound);
@@ -239,7 +311,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                 break;
             case "holder_death_release_ms":
                 // From killing a worker that holds a lock until a waiter in the coordinator's process gets it.
-                await MedianAsync(name, "ms", "AioProcessing", async () =>
+                await MedianAsync(name, "ms", impl, async () =>
                 {
                     var held = new AioLock(context);
                     var holding = new AioEvent(context);
@@ -266,7 +338,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
                     var dictFigure = new AioQueue<double>(context: context);
                     var dictLooper = new AioProcess(context, Targets.DictLoop, dict, 5_000 / Scale, Repeats, dictFigure);
                     await dictLooper.StartAsync();
-                    report.Add(name, await dictFigure.GetAsync(Bound), "us", "AioProcessing");
+                    report.Add(name, await dictFigure.GetAsync(Bound), "us", impl);
                     await dictLooper.JoinAsync(Bound);
                 }
 
@@ -429,6 +501,30 @@ internal sealed class Metrics(AioContext context, bool quick, Report report) : I
 internal static class Targets
 {
     public static long Square(int x) => (long)x * x;
+
+    /// <summary>Echoes 16-byte messages on the Unix socket at path until the other side closes it.</summary>
+    public static void UnixEcho(string path)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        var buffer = new byte[16];
+        while (true)
+        {
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var got = socket.Receive(buffer.AsSpan(read));
+                if (got == 0)
+                {
+                    return;
+                }
+
+                read += got;
+            }
+
+            socket.Send(buffer);
+        }
+    }
 
     // About 10 ms of work on this machine, as python_baseline.py's burn.
     public static long Burn(int seed)

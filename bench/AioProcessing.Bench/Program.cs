@@ -38,12 +38,25 @@ internal static class Program
             }
         }
 
+        // The same calls with the same-host lane off: every one on Akka.Remote, as a process on another host sends them.
+        var overAkka = options.Selected.Where(Metrics.LaneLatencies.Contains).ToList();
+        if (overAkka.Count > 0)
+        {
+            await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.lane.enabled = off" });
+            await using var metrics = new Metrics(context, options.Quick, report, "AioProcessing-akka");
+            foreach (var name in overAkka)
+            {
+                await metrics.RunAsync(name);
+            }
+        }
+
         if (options.Python)
         {
             await PythonBaseline.RunAsync(options, report);
         }
 
         report.PrintTable();
+        report.PrintRatios();
         return 0;
     }
 }
@@ -107,6 +120,24 @@ internal sealed class Report(string? jsonFile)
             }
 
             Console.WriteLine(row);
+        }
+    }
+
+    /// <summary>
+    /// Each latency's ratio to the raw socket floor (ipc_floor_roundtrip_us) and to Python's figure of the same run,
+    /// when they were measured.
+    /// </summary>
+    public void PrintRatios()
+    {
+        var floor = _results.FirstOrDefault(r => r.Metric == "ipc_floor_roundtrip_us");
+        Console.WriteLine();
+        foreach (var result in _results.Where(r => r.Unit == "us" && r.Metric != "ipc_floor_roundtrip_us" && !r.Impl.StartsWith("python", StringComparison.Ordinal)))
+        {
+            var python = _results.FirstOrDefault(r => r.Metric == result.Metric && r.Impl.StartsWith("python", StringComparison.Ordinal));
+            var line = $"{result.Metric} [{result.Impl}]".PadRight(56);
+            line += floor is null ? "" : $"  {result.Value / floor.Value:0.00}x the floor ({floor.Value:0.#} us)";
+            line += python is null ? "" : $"  {result.Value / python.Value:0.00}x {python.Impl} ({python.Value:0.#} us)";
+            Console.WriteLine(line);
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class LaneSpecs
     public async Task A_program_that_joins_on_this_host_uses_the_lane_and_closing_it_gives_back_what_it_held()
     {
         await using var coordinator = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.lane.enabled = on" });
-        var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret);
+        var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret, new AioContextOptions { Hocon = "aio.lane.enabled = on" });
         try
         {
             Assert.Equal("lane", joined.Link.Path);
