@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using AioProcessing.Actors;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Serialization;
 
 namespace AioProcessing.Node.Lane;
@@ -57,8 +58,21 @@ internal sealed class LaneInboxRef : MinimalActorRef
             return;
         }
 
-        var manifest = _serializer.Manifest(message);
-        var body = Serialization.WithTransport(_system, () => _serializer.ToBinary(message));
+        string manifest;
+        byte[] body;
+        try
+        {
+            manifest = _serializer.Manifest(message);
+            body = Serialization.WithTransport(_system, () => _serializer.ToBinary(message));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // As Akka.Remote's endpoint writer does: a message that cannot be written is logged and dropped, and the
+            // actor that sent it goes on.
+            _system.Log.Warning("Dropped a {0} for {1} that does not serialize: {2}", message.GetType().Name, Path, ex.Message);
+            return;
+        }
+
         var buffer = LaneFrameWriter.Rent(1 + LaneWire.MaxStringBytes(manifest) + body.Length);
         buffer[4] = LaneWire.Deliver;
         var end = 5 + LaneWire.WriteString(buffer.AsSpan(5), manifest);
