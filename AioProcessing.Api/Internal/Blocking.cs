@@ -3,8 +3,8 @@ namespace AioProcessing.Internal;
 /// <summary>
 /// The one place sync twins are derived from async paths: every blocking member is
 /// <c>Blocking.Wait(() => XCoreAsync(...))</c>, so timeouts, cancellation and errors behave identically in both.
-/// While the call is being issued, <see cref="InSyncCall"/> is true on this thread; <see cref="Requests"/> then has
-/// the answer complete the call on the thread that delivers it (a dedicated Akka thread), so a caller blocking a
+/// While the call is being issued, <see cref="InSyncCall"/> is true on this thread; <see cref="CoordinatorLink"/> then has
+/// the answer complete the call on the thread that delivers it (a dedicated Akka or lane thread), so a caller blocking a
 /// thread-pool thread never needs another thread-pool thread to wake up. That holds for a call that sends its
 /// request before its first await, which every facade does.
 /// </summary>
