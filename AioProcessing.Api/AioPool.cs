@@ -428,7 +428,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     // One worker process, and its supervisor: a worker that ends while the pool runs is replaced.
     private void StartWorker()
     {
-        var worker = new AioProcess(_context, PoolWorker.Run, new PoolHandle(_context, _scheduler), _initializer, _maxTasksPerChild) { Daemon = true, Name = "AioPool-worker" };
+        var worker = new AioProcess(_context, PoolWorker.Run, new PoolHandle(_context, _scheduler), _initializer, _maxTasksPerChild) { Daemon = true, Name = "AioPool-worker", ComputeBound = true };
         lock (_gate)
         {
             _workers.Add(worker);

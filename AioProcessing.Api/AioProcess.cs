@@ -194,6 +194,12 @@ public sealed class AioProcess
     /// <exception cref="AioProcessStartException">The node exited before it joined; the message holds its stderr.</exception>
     public void Start() => Blocking.Wait(() => StartAsync());
 
+    /// <summary>
+    /// A pool's worker: it runs CPU-bound work for its whole life, so its node starts with the JIT's tiering off
+    /// (<see cref="WorkerLauncher.Launch(WorkerBootstrap, bool)"/>).
+    /// </summary>
+    internal bool ComputeBound { get; init; }
+
     /// <inheritdoc cref="Start"/>
     /// <param name="ct">Abandons the start: the node is killed and <see cref="OperationCanceledException"/> thrown.</param>
     public async Task StartAsync(CancellationToken ct = default)
@@ -205,13 +211,14 @@ public sealed class AioProcess
         }
 
         _context.ThrowIfDisposed();
-        // A warm node that already joined only needs its target; otherwise a new node is launched.
-        var warm = _context.TryTakeWarmNode(out var warmNode) ? warmNode : null;
+        // A warm node that already joined only needs its target; otherwise a new node is launched. A pool's worker
+        // never takes one: warm nodes start with the JIT's tiering, which a worker for CPU-bound work goes without.
+        var warm = !ComputeBound && _context.TryTakeWarmNode(out var warmNode) ? warmNode : null;
         var nodeId = warm?.NodeId ?? Guid.NewGuid().ToString("N");
         _owner = _context.System.ActorOf(ProcessOwner.Props(new Observer(this)));
         var parent = Current;
         _context.Link.Tell(_context.NodeManager, new NodeProtocol.ExpectWorker(nodeId, new NodeProtocol.RunTarget(nodeId, Name, _call, _owner, _daemon, parent.Pid, parent.Name)), withInbox: false);
-        _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
+        _worker = warm?.Process ?? WorkerLauncher.Launch(_context.BootstrapFor(nodeId), fullyOptimized: ComputeBound);
         _context.Track(this);
         Children.TryAdd(this, 0);
         _ = _finished.Task.ContinueWith(

@@ -19,7 +19,16 @@ public static class WorkerLauncher
     /// ReadyToRun copy in <see cref="ReadyToRunFolder"/> when the build made one (set <c>AIO_NODE_READY_TO_RUN=0</c>
     /// to use the JIT-compiled one beside this assembly instead).
     /// </summary>
-    public static WorkerProcess Launch(WorkerBootstrap bootstrap)
+    public static WorkerProcess Launch(WorkerBootstrap bootstrap) => Launch(bootstrap, fullyOptimized: false);
+
+    /// <summary>
+    /// As <see cref="Launch(WorkerBootstrap)"/>; with <paramref name="fullyOptimized"/>, the node runs with the JIT's
+    /// tiering off: every method the ReadyToRun image lacks (the library's worker side, the user's code) is compiled
+    /// fully optimized at its first call instead of running unoptimized until tier 1 catches up, and no background
+    /// recompilation competes with the work for the CPU. Measured for a pool's workers on 2 cores: pool_cpu_speedup
+    /// 1.54-1.57 with tiering, 1.74-1.77 without; the start costs about 110 ms more.
+    /// </summary>
+    internal static WorkerProcess Launch(WorkerBootstrap bootstrap, bool fullyOptimized)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
         var (nodeDll, runtimeConfig, depsFile) = NodeProgram.Value;
@@ -49,6 +58,11 @@ public static class WorkerLauncher
         // Socket completions on the socket engine's own thread, not the thread pool: a target that blocks pool
         // threads in sync facades must not starve the reads that carry their answers (DotNetty reads through them).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+
+        if (fullyOptimized)
+        {
+            start.Environment["DOTNET_TieredCompilation"] = "0";
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         return new WorkerProcess(process, bootstrap);
