@@ -215,6 +215,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private async Task StartWarmNodesAsync(int? requested)
     {
         var warm = requested ?? Settings.WarmNodes;
+        var lazy = requested is null;
         if (warm < 0)
         {
             await DisposeAsync().ConfigureAwait(false);
@@ -223,7 +224,8 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         if (warm > 0)
         {
-            _warmNodes = new WarmNodes(this, warm);
+            // Asked for: started now and kept. The default: started by the first process start, retired when idle.
+            _warmNodes = lazy ? new WarmNodes(this, warm, Settings.WarmIdleTimeout) : new WarmNodes(this, warm);
         }
     }
 
@@ -398,6 +400,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     /// <summary>The OS process ids of the warm nodes that have joined and wait idle now.</summary>
     internal IReadOnlyList<int> ReadyWarmNodePids => _warmNodes?.ReadyPids ?? [];
+
+    /// <summary>The warm nodes launched and not yet taken or retired, ready or still joining.</summary>
+    internal int WarmNodesLaunched => _warmNodes?.Launched ?? 0;
 
     /// <summary>Takes a warm node that has joined and waits idle, if the context keeps any.</summary>
     internal bool TryTakeWarmNode(out WarmNode node)

@@ -19,9 +19,10 @@ public sealed class AioContextOptions
     public string? Secret { get; set; }
 
     /// <summary>
-    /// How many worker nodes to keep started and idle, so that <see cref="AioProcess.Start"/> takes one over instead
-    /// of starting a process (tens of milliseconds instead of hundreds). Each idle node is an OS process of about
-    /// 70 MB. Null uses <c>aio.node.warm-nodes</c> (0 by default).
+    /// How many worker nodes to keep started and idle from the start, so that <see cref="AioProcess.Start"/> takes one
+    /// over instead of starting a process (tens of milliseconds instead of hundreds). Each idle node is an OS process
+    /// of about 100 MB using about 1% of a core. Null uses <c>aio.node.warm-nodes</c> (1 by default), whose nodes start
+    /// after the first process start and are retired after <c>aio.node.warm-idle-timeout</c> (60 s) without a start.
     /// </summary>
     public int? WarmNodes { get; set; }
 

@@ -6,7 +6,7 @@ namespace AioProcessing.Internal;
 /// The <c>aio.*</c> settings, read once per context. Their defaults live in <c>hocon/aio-node.conf</c> only, which
 /// every node loads under any user HOCON; a key missing here means that file was replaced, and says so.
 /// </summary>
-internal sealed record AioSettings(int MaxPayloadBytes, TimeSpan StartTimeout, TimeSpan JoinOnDisposeTimeout, TimeSpan AskGrace, int WarmNodes, int QueuePrefetch, TimeSpan QueuePrefetchHold, int QueuePutWindow, int PoolMaxRetries)
+internal sealed record AioSettings(int MaxPayloadBytes, TimeSpan StartTimeout, TimeSpan JoinOnDisposeTimeout, TimeSpan AskGrace, int WarmNodes, TimeSpan WarmIdleTimeout, int QueuePrefetch, TimeSpan QueuePrefetchHold, int QueuePutWindow, int PoolMaxRetries)
 {
     public static AioSettings From(Config config) => new(
         MaxPayloadBytes: (int)Math.Min(int.MaxValue, Require(config, "aio.payload.max-bytes").GetByteSize("aio.payload.max-bytes")!.Value),
@@ -14,6 +14,7 @@ internal sealed record AioSettings(int MaxPayloadBytes, TimeSpan StartTimeout, T
         JoinOnDisposeTimeout: Require(config, "aio.node.join-on-dispose-timeout").GetTimeSpan("aio.node.join-on-dispose-timeout"),
         AskGrace: Require(config, "aio.ask.grace").GetTimeSpan("aio.ask.grace"),
         WarmNodes: Require(config, "aio.node.warm-nodes").GetInt("aio.node.warm-nodes"),
+        WarmIdleTimeout: Require(config, "aio.node.warm-idle-timeout").GetTimeSpan("aio.node.warm-idle-timeout"),
         QueuePrefetch: Math.Max(1, Require(config, "aio.queue.prefetch").GetInt("aio.queue.prefetch")),
         QueuePrefetchHold: Require(config, "aio.queue.prefetch-hold").GetTimeSpan("aio.queue.prefetch-hold"),
         QueuePutWindow: Math.Max(1, Require(config, "aio.queue.put-window").GetInt("aio.queue.put-window")),

@@ -6,9 +6,12 @@ using Akka.Actor;
 namespace AioProcessing.Internal;
 
 /// <summary>
-/// Worker nodes started before any process needs them (<c>aio.node.warm-nodes</c>). A node that has joined the
-/// coordinator waits idle; <see cref="AioProcess.Start"/> takes one over and only pays for handing it the target,
-/// and the pool launches a replacement in the background.
+/// Worker nodes started before any process needs them. A node that has joined the coordinator waits idle;
+/// <see cref="AioProcess.Start"/> takes one over and only pays for handing it the target, and the pool launches a
+/// replacement in the background. Asked for with <see cref="AioContextOptions.WarmNodes"/>, the nodes start with the
+/// context and stay. By default (<c>aio.node.warm-nodes</c>, as Python 3.14 made its forkserver the default) they
+/// start after the first process start, and are retired when no start took one for <c>aio.node.warm-idle-timeout</c>;
+/// the next start brings them back.
 /// </summary>
 internal sealed class WarmNodes : IAsyncDisposable
 {
@@ -16,21 +19,46 @@ internal sealed class WarmNodes : IAsyncDisposable
     private readonly int _size;
     private readonly ConcurrentQueue<WarmNode> _ready = new();
     private readonly ConcurrentDictionary<string, WarmNode> _all = new();
+    private readonly Timer? _retire;
+    private readonly TimeSpan _idle;
+    private long _lastTake;
     private int _disposed;
 
-    public WarmNodes(AioContext context, int size)
+    // 1 while the nodes are retired (or not started yet): nothing launches until a start asks for a node.
+    private int _resting;
+
+    /// <summary>Keeps <paramref name="size"/> nodes; with <paramref name="idle"/>, only after the first start and while starts come within it.</summary>
+    public WarmNodes(AioContext context, int size, TimeSpan? idle = null)
     {
         _context = context;
         _size = size;
-        Fill();
+        if (idle is { } timeout)
+        {
+            _idle = timeout;
+            _resting = 1;
+            _retire = new Timer(static state => ((WarmNodes)state!).RetireIfIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            Fill();
+        }
     }
 
     /// <summary>The OS process ids of the nodes that have joined and wait idle now.</summary>
+    /// <summary>The nodes launched and not yet taken or retired, ready or still joining.</summary>
+    public int Launched => _all.Count;
+
     public IReadOnlyList<int> ReadyPids => _ready.Where(n => !n.Process.Exited.IsCompleted).Select(n => n.Process.Pid).ToArray();
 
     /// <summary>Takes an idle node that has joined and is still alive; false when none is ready now.</summary>
     public bool TryTake(out WarmNode node)
     {
+        Volatile.Write(ref _lastTake, Environment.TickCount64);
+        if (Interlocked.Exchange(ref _resting, 0) == 1 && _retire is not null && Volatile.Read(ref _disposed) == 0)
+        {
+            _retire.Change(_idle, _idle);
+        }
+
         while (_ready.TryDequeue(out node!))
         {
             _all.TryRemove(node.NodeId, out _);
@@ -51,10 +79,26 @@ internal sealed class WarmNodes : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref _disposed, 1);
-        // Taken out of _all, so that the exit watch of Launch leaves them to this method.
+        if (_retire is not null)
+        {
+            await _retire.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await StopAllAsync().ConfigureAwait(false);
+    }
+
+    // Taken out of _all, so that the exit watch of Launch leaves them to this method and launches none in their place.
+    private async Task StopAllAsync()
+    {
         var nodes = _all.Keys.Select(id => _all.TryRemove(id, out var node) ? node : null).OfType<WarmNode>().ToArray();
+        while (_ready.TryDequeue(out _))
+        {
+        }
+
         foreach (var node in nodes)
         {
+            _context.NodeManager.Tell(new NodeProtocol.ForgetWorker(node.NodeId));
+            _context.System.Stop(node.Owner);
             node.Process.Kill();
         }
 
@@ -65,9 +109,23 @@ internal sealed class WarmNodes : IAsyncDisposable
         }
     }
 
+    // No start took a node for the idle time: the nodes go, and come back with the next start.
+    private void RetireIfIdle()
+    {
+        if (Environment.TickCount64 - Volatile.Read(ref _lastTake) < (long)_idle.TotalMilliseconds
+            || Volatile.Read(ref _disposed) != 0
+            || Interlocked.Exchange(ref _resting, 1) == 1)
+        {
+            return;
+        }
+
+        _retire!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _ = StopAllAsync();
+    }
+
     private void Fill()
     {
-        while (Volatile.Read(ref _disposed) == 0 && _all.Count < _size)
+        while (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _resting) == 0 && _all.Count < _size)
         {
             Launch();
         }

@@ -89,6 +89,57 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task By_default_the_first_start_leaves_a_node_ready_and_the_next_start_takes_it()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 1" });
+        Assert.Equal(0, context.WarmNodesLaunched); // nothing runs before a program starts a process
+
+        var pids = new AioQueue<int>(context: context);
+        var first = new AioProcess(context, ReportPid, pids);
+        await first.StartAsync();
+        Assert.Equal(1, context.WarmNodesLaunched);
+        Assert.True(await first.JoinAsync(Bounds.Remote));
+        var ready = await WaitForWarmNodeAsync(context);
+        Assert.NotEqual(first.Pid, ready);
+
+        var second = new AioProcess(context, ReportPid, pids);
+        await second.StartAsync();
+        Assert.Equal(ready, second.Pid);
+        Assert.True(await second.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, second.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task With_warm_nodes_at_zero_no_node_is_kept_ready()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
+        var pids = new AioQueue<int>(context: context);
+        var first = new AioProcess(context, ReportPid, pids);
+        await first.StartAsync();
+        Assert.True(await first.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, context.WarmNodesLaunched); // with the default (1) the first start has launched one by now
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Ready_nodes_are_retired_after_the_idle_timeout_and_the_next_start_brings_them_back()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 1\naio.node.warm-idle-timeout = 1s" });
+        var pids = new AioQueue<int>(context: context);
+        var first = new AioProcess(context, ReportPid, pids);
+        await first.StartAsync();
+        Assert.True(await first.JoinAsync(Bounds.Remote));
+        var ready = await WaitForWarmNodeAsync(context);
+
+        Assert.True(await OsProcesses.EndedAsync(ready), "the idle ready node was not retired");
+        Assert.Empty(context.ReadyWarmNodePids);
+
+        var second = new AioProcess(context, ReportPid, pids);
+        await second.StartAsync();
+        Assert.True(await second.JoinAsync(Bounds.Remote));
+        Assert.NotEqual(ready, await WaitForWarmNodeAsync(context));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Disposing_a_context_kills_its_idle_warm_nodes()
     {
         var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 2 });
