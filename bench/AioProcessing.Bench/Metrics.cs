@@ -133,6 +133,30 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         }
     }
 
+    // A program built from the packed packages, outside the repository (its own median of 5 cold starts).
+    private async Task PackageStartAsync(string name)
+    {
+        var work = Directory.CreateTempSubdirectory("aio-bench-consumer-");
+        AioProcessing.Tests.Support.PackageConsumer.Built? built = null;
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            built = await AioProcessing.Tests.Support.PackageConsumer.BuildAsync(AioProcessing.Tests.Support.PackageConsumer.RepositoryRoot(), work.FullName, _ => { }, bound.Token);
+            var output = await AioProcessing.Tests.Support.PackageConsumer.RunAsync("dotnet", [built.Dll], built.AppDirectory, _ => { }, bound.Token);
+            var line = output.Split('\n').Single(l => l.StartsWith("START_MS ", StringComparison.Ordinal));
+            report.Add(name, double.Parse(line[9..], System.Globalization.CultureInfo.InvariantCulture), "ms", "AioProcessing-package");
+        }
+        finally
+        {
+            if (built is not null)
+            {
+                AioProcessing.Tests.Support.PackageConsumer.ForgetPackages(built.Version);
+            }
+
+            work.Delete(recursive: true);
+        }
+    }
+
     private static void SleepUntilSet(AioEvent release) => release.Wait(TimeSpan.FromMinutes(5));
 
     public async Task RunAsync(string name)
@@ -184,6 +208,8 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
                     await StartJoinOnceAsync(cold); // the coordinator's own first-use costs are not the child's
                     await MedianAsync(name, "ms", "AioProcessing", () => StartJoinOnceAsync(cold), repeats: quick ? 3 : 7);
                 }
+
+                await PackageStartAsync(name);
 
                 // The default configuration: the first start leaves a node ready, and each start after it takes one.
                 await using (var warm = await AioContext.StartAsync())

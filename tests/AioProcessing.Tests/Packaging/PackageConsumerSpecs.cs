@@ -1,0 +1,51 @@
+using AioProcessing.Tests.Queues;
+using AioProcessing.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AioProcessing.Tests.Packaging;
+
+/// <summary>
+/// A program built from the packed packages, outside the repository, gets the ReadyToRun node beside it (the
+/// AioProcessing.Node package's buildTransitive targets) and its workers start on it. Alone in its collection: it
+/// builds, and the machine has two cores.
+/// </summary>
+[Collection(LargeTransfers.Name)]
+[Trait("Category", "Packaging")]
+public sealed class PackageConsumerSpecs
+{
+    private readonly ITestOutputHelper _output;
+
+    public PackageConsumerSpecs(ITestOutputHelper output) => _output = output;
+
+    [Fact(Timeout = 900_000)]
+    public async Task A_program_built_from_the_packages_starts_its_workers_on_the_ReadyToRun_node()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(14));
+        var work = Directory.CreateTempSubdirectory("aio-consumer-");
+        PackageConsumer.Built? built = null;
+        try
+        {
+            built = await PackageConsumer.BuildAsync(PackageConsumer.RepositoryRoot(), work.FullName, _output.WriteLine, bound.Token);
+            var aioNode = Path.Combine(Path.GetDirectoryName(built.Dll)!, "aio-node");
+            Assert.True(File.Exists(Path.Combine(aioNode, "AioProcessing.Node.dll")), "the package's build targets did not put aio-node/ beside the program");
+
+            var output = await PackageConsumer.RunAsync("dotnet", [built.Dll], built.AppDirectory, _output.WriteLine, bound.Token);
+            _output.WriteLine(output);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var node = Assert.Single(lines, l => l.StartsWith("NODE ", StringComparison.Ordinal))[5..];
+            Assert.Equal(Path.Combine(aioNode, "AioProcessing.Node.dll"), node);
+            Assert.Contains("R2R True", lines);
+            Assert.Single(lines, l => l.StartsWith("START_MS ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (built is not null)
+            {
+                PackageConsumer.ForgetPackages(built.Version);
+            }
+
+            work.Delete(recursive: true);
+        }
+    }
+}
