@@ -18,12 +18,20 @@ internal static partial class LaneDirectory
     /// <summary>Whether this platform has the lane at all (Linux: Unix domain sockets and statx).</summary>
     public static bool Supported => OperatingSystem.IsLinux();
 
-    /// <summary>The lane directory: <paramref name="configured"/> when not empty, else the per-user default.</summary>
+    /// <summary>
+    /// The lane directory: <paramref name="configured"/> when not empty, else the per-user default (also where other
+    /// files a node writes at run time live, such as a runtimeconfig for a node program copied without its own).
+    /// </summary>
     public static string Resolve(string? configured)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return Path.GetFullPath(configured);
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return Path.Combine(Path.GetTempPath(), "aioprocessing-" + Environment.UserName);
         }
 
         var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");

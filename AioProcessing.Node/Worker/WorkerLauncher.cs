@@ -113,18 +113,30 @@ public static class WorkerLauncher
         return File.Exists(muxer) ? muxer : "dotnet";
     }
 
-    // Prefer the node's own runtimeconfig; an application that copied only the dll gets one written for this runtime.
+    // Prefer the node's own runtimeconfig; an application that copied only the dll gets one written for this runtime,
+    // in this user's own directory (mode 700, as the lane's): a runtimeconfig another user could replace would let
+    // them choose what the worker loads. Per library version, so that two versions side by side do not collide.
     private static string FindOrWriteRuntimeConfig()
     {
         var own = Path.ChangeExtension(typeof(WorkerLauncher).Assembly.Location, ".runtimeconfig.json");
-        if (File.Exists(own))
+        return File.Exists(own) ? own : WriteRuntimeConfig();
+    }
+
+    /// <summary>Writes a runtimeconfig for this runtime in this user's directory for this library version; its path.</summary>
+    internal static string WriteRuntimeConfig()
+    {
+        var version = Environment.Version;
+        var dir = Path.Combine(Lane.LaneDirectory.Resolve(null), "node-" + typeof(WorkerLauncher).Assembly.GetName().Version);
+        if (OperatingSystem.IsWindows())
         {
-            return own;
+            Directory.CreateDirectory(dir);
+        }
+        else
+        {
+            Lane.LaneDirectory.Secure(Path.GetDirectoryName(dir)!);
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var version = Environment.Version;
-        var dir = Path.Combine(Path.GetTempPath(), "aioprocessing");
-        Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, $"AioProcessing.Node.{version}.runtimeconfig.json");
         var json = "{\"runtimeOptions\":{\"tfm\":\"net" + version.Major + "." + version.Minor
             + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + version
