@@ -21,7 +21,7 @@ internal sealed class WarmNodes : IAsyncDisposable
     private readonly ConcurrentDictionary<string, WarmNode> _all = new();
     private readonly Timer? _retire;
     private readonly TimeSpan _idle;
-    private long _lastTake;
+    private long _lastActivity;
     private int _disposed;
 
     // 1 while the nodes are retired (or not started yet): nothing launches until a start asks for a node.
@@ -53,10 +53,10 @@ internal sealed class WarmNodes : IAsyncDisposable
     /// <summary>Takes an idle node that has joined and is still alive; false when none is ready now.</summary>
     public bool TryTake(out WarmNode node)
     {
-        Volatile.Write(ref _lastTake, Environment.TickCount64);
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
         if (Interlocked.Exchange(ref _resting, 0) == 1 && _retire is not null && Volatile.Read(ref _disposed) == 0)
         {
-            _retire.Change(_idle, _idle);
+            _retire.Change(_idle, _idle / 2);
         }
 
         while (_ready.TryDequeue(out node!))
@@ -109,10 +109,10 @@ internal sealed class WarmNodes : IAsyncDisposable
         }
     }
 
-    // No start took a node for the idle time: the nodes go, and come back with the next start.
+    // No start took a node, and none became ready, for the idle time: the nodes go, and come back with the next start.
     private void RetireIfIdle()
     {
-        if (Environment.TickCount64 - Volatile.Read(ref _lastTake) < (long)_idle.TotalMilliseconds
+        if (Environment.TickCount64 - Volatile.Read(ref _lastActivity) < (long)_idle.TotalMilliseconds
             || Volatile.Read(ref _disposed) != 0
             || Interlocked.Exchange(ref _resting, 1) == 1)
         {
@@ -163,6 +163,8 @@ internal sealed class WarmNodes : IAsyncDisposable
         {
             if (pool._all.TryGetValue(nodeId, out var node))
             {
+                // Idle from now: a node is retired after it waited the idle time ready, not while it was starting.
+                Volatile.Write(ref pool._lastActivity, Environment.TickCount64);
                 pool._ready.Enqueue(node);
             }
         }
