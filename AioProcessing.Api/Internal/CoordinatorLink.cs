@@ -23,24 +23,24 @@ internal sealed class CoordinatorLink : IDisposable
 
     // A caller spins this long for an answer that is about to arrive, so that it goes on on its own thread instead
     // of being woken on another one, which costs more than the answer itself. Bounded: a call that really waits (a
-    // held lock) loses at most this much CPU time, and only when the actor's last answer came that fast (a pool's
-    // applies, answered when a worker ran them, spun 20 µs each: 20,000 of them at once spent 0.4 s doing so).
+    // held lock) loses at most this much CPU time, and calls to an actor whose answers keep missing the window spin
+    // ever more rarely (SpinHistory): a pool's applies, answered when a worker ran them, spun 20 µs each, and
+    // 20,000 of them at once spent 0.4 s doing so.
     private static readonly long LocalSpinTicks = System.Diagnostics.Stopwatch.Frequency * 20 / 1_000_000;
 
     // Over the lane an answer takes one round trip of a Unix socket (20-40 µs here): a caller that spins that long is
-    // not woken by the lane's reader thread but sees the answer on its own thread, sync and async alike. It spins only
-    // where the last answer from the same actor came that fast: a queue get that waits for a producer, or a lock
-    // held elsewhere, would burn the CPU the other processes need to answer it (measured: on 2 cores, spinning on
-    // every call made a queue round trip 2-3 times slower).
+    // not woken by the lane's reader thread but sees the answer on its own thread, sync and async alike. Only where the
+    // actor answers that fast, though: a queue get that waits for a producer, or a lock held elsewhere, would burn
+    // the CPU the other processes need to answer it (measured: on 2 cores, spinning on every call made a queue
+    // round trip 2-3 times slower).
     private static readonly long LaneSpinTicks = System.Diagnostics.Stopwatch.Frequency * 80 / 1_000_000;
 
     private readonly AioContext _context;
     private readonly Address _coordinator;
     private LaneClient? _lane;
 
-    // Whether an actor's last answer came within the spin window (LaneSpinTicks, or LocalSpinTicks for an actor in
-    // this process): only then does the next call to it spin for its answer.
-    private readonly ConcurrentDictionary<IActorRef, bool> _answersFast = new();
+    // Per actor, how its answers met the spin window lately.
+    private readonly ConcurrentDictionary<IActorRef, SpinHistory> _spins = new();
 
     public CoordinatorLink(AioContext context, ExtendedActorSystem system, Address coordinator)
     {
@@ -132,14 +132,16 @@ internal sealed class CoordinatorLink : IDisposable
         }
 
         // A sync caller in the coordinator's process is left out: the actor's thread completes its wait directly.
-        var sent = System.Diagnostics.Stopwatch.GetTimestamp();
         var window = _lane is not null ? LaneSpinTicks
             : !Blocking.InSyncCall && actor is IInternalActorRef { IsLocal: true } ? LocalSpinTicks
             : 0;
-        if (window > 0 && _answersFast.GetValueOrDefault(actor, true) && !SpinForAnswer(answer, window))
+        if (window > 0)
         {
-            // Slow this time: the calls that follow, perhaps many at once (a pool's applies), do not spin either.
-            _answersFast[actor] = false;
+            var history = _spins.GetOrAdd(actor, static _ => new SpinHistory());
+            if (history.ShouldSpin())
+            {
+                history.Spun(SpinForAnswer(answer, window));
+            }
         }
 
         var registration = cancellable && ct.CanBeCanceled
@@ -149,10 +151,6 @@ internal sealed class CoordinatorLink : IDisposable
         try
         {
             reply = await answer.ConfigureAwait(false);
-            if (window > 0)
-            {
-                _answersFast[actor] = System.Diagnostics.Stopwatch.GetTimestamp() - sent <= window;
-            }
         }
         catch (NoReplyException ex) when (_context.LostToken.IsCancellationRequested)
         {
@@ -229,6 +227,32 @@ internal sealed class CoordinatorLink : IDisposable
         WaitProtocol.FailureKind.ShutDown => new QueueShutDownException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
+
+    // Whether calls to one actor spin: always while its answers come within the window; after a miss, the next spin
+    // comes after 1, 2, 4, ... up to 1024 calls that did not spin, and a hit starts over. Unsynchronized on purpose:
+    // a lost update only moves one spin.
+    private sealed class SpinHistory
+    {
+        private int _backoff;
+        private int _skipped;
+
+        public bool ShouldSpin()
+        {
+            if (_skipped < _backoff)
+            {
+                _skipped++;
+                return false;
+            }
+
+            return true;
+        }
+
+        public void Spun(bool answered)
+        {
+            _backoff = answered ? 0 : Math.Clamp(_backoff * 2, 1, 1024);
+            _skipped = 0;
+        }
+    }
 
     // Sent with no sender: the actor answers the waiting call itself, once.
     private sealed record CancelTarget(CoordinatorLink Link, IActorRef Actor, long RequestId)
