@@ -19,6 +19,7 @@ internal sealed class WarmNodes : IAsyncDisposable
     private readonly int _size;
     private readonly ConcurrentQueue<WarmNode> _ready = new();
     private readonly ConcurrentDictionary<string, WarmNode> _all = new();
+    private readonly Lock _gate = new();
     private readonly Timer? _retire;
     private readonly TimeSpan _idle;
     private long _lastActivity;
@@ -53,27 +54,36 @@ internal sealed class WarmNodes : IAsyncDisposable
     /// <summary>Takes an idle node that has joined and is still alive; false when none is ready now.</summary>
     public bool TryTake(out WarmNode node)
     {
-        Volatile.Write(ref _lastActivity, Environment.TickCount64);
-        if (Interlocked.Exchange(ref _resting, 0) == 1 && _retire is not null && Volatile.Read(ref _disposed) == 0)
-        {
-            _retire.Change(_idle, _idle / 2);
-        }
+        WarmNode? taken = null;
 
-        while (_ready.TryDequeue(out node!))
+        // Under the gate with retirement: a node is either taken or retired, never both (a start once took a node
+        // that retirement was killing, and waited for it until its start timeout).
+        lock (_gate)
         {
-            _all.TryRemove(node.NodeId, out _);
-            _context.System.Stop(node.Owner);
-            if (!node.Process.Exited.IsCompleted)
+            Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            if (Interlocked.Exchange(ref _resting, 0) == 1 && _retire is not null && Volatile.Read(ref _disposed) == 0)
             {
-                Fill();
-                return true;
+                _retire.Change(_idle, _idle / 2);
             }
 
-            node.Process.Dispose();
+            while (taken is null && _ready.TryDequeue(out var candidate))
+            {
+                _all.TryRemove(candidate.NodeId, out _);
+                _context.System.Stop(candidate.Owner);
+                if (!candidate.Process.Exited.IsCompleted)
+                {
+                    taken = candidate;
+                }
+                else
+                {
+                    candidate.Process.Dispose();
+                }
+            }
         }
 
         Fill();
-        return false;
+        node = taken!;
+        return taken is not null;
     }
 
     public async ValueTask DisposeAsync()
@@ -84,17 +94,29 @@ internal sealed class WarmNodes : IAsyncDisposable
             await _retire.DisposeAsync().ConfigureAwait(false);
         }
 
-        await StopAllAsync().ConfigureAwait(false);
+        WarmNode[] nodes;
+        lock (_gate)
+        {
+            nodes = TakeAll();
+        }
+
+        await StopAsync(nodes).ConfigureAwait(false);
     }
 
-    // Taken out of _all, so that the exit watch of Launch leaves them to this method and launches none in their place.
-    private async Task StopAllAsync()
+    // Under the gate. Taken out of _all, so that the exit watch of Launch leaves them to the caller and launches none
+    // in their place.
+    private WarmNode[] TakeAll()
     {
         var nodes = _all.Keys.Select(id => _all.TryRemove(id, out var node) ? node : null).OfType<WarmNode>().ToArray();
         while (_ready.TryDequeue(out _))
         {
         }
 
+        return nodes;
+    }
+
+    private async Task StopAsync(WarmNode[] nodes)
+    {
         foreach (var node in nodes)
         {
             _context.NodeManager.Tell(new NodeProtocol.ForgetWorker(node.NodeId));
@@ -112,15 +134,21 @@ internal sealed class WarmNodes : IAsyncDisposable
     // No start took a node, and none became ready, for the idle time: the nodes go, and come back with the next start.
     private void RetireIfIdle()
     {
-        if (Environment.TickCount64 - Volatile.Read(ref _lastActivity) < (long)_idle.TotalMilliseconds
-            || Volatile.Read(ref _disposed) != 0
-            || Interlocked.Exchange(ref _resting, 1) == 1)
+        WarmNode[] nodes;
+        lock (_gate)
         {
-            return;
+            if (Environment.TickCount64 - Volatile.Read(ref _lastActivity) < (long)_idle.TotalMilliseconds
+                || Volatile.Read(ref _disposed) != 0
+                || Interlocked.Exchange(ref _resting, 1) == 1)
+            {
+                return;
+            }
+
+            _retire!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            nodes = TakeAll();
         }
 
-        _retire!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _ = StopAllAsync();
+        _ = StopAsync(nodes);
     }
 
     private void Fill()
