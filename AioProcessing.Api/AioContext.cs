@@ -401,6 +401,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     /// <summary>The OS process ids of the warm nodes that have joined and wait idle now.</summary>
     internal IReadOnlyList<int> ReadyWarmNodePids => _warmNodes?.ReadyPids ?? [];
 
+    /// <summary>The coordinator's ids of the warm nodes that have joined and wait idle now.</summary>
+    internal IReadOnlyList<string> ReadyWarmNodeIds => _warmNodes?.ReadyNodeIds ?? [];
+
     /// <summary>The warm nodes launched and not yet taken or retired, ready or still joining.</summary>
     internal int WarmNodesLaunched => _warmNodes?.Launched ?? 0;
 

@@ -46,6 +46,9 @@ internal sealed class WarmNodes : IAsyncDisposable
     }
 
     /// <summary>The OS process ids of the nodes that have joined and wait idle now.</summary>
+    /// <summary>The coordinator's ids of the nodes that have joined and wait idle now.</summary>
+    public IReadOnlyList<string> ReadyNodeIds => _ready.Select(n => n.NodeId).ToArray();
+
     /// <summary>The nodes launched and not yet taken or retired, ready or still joining.</summary>
     public int Launched => _all.Count;
 

@@ -110,6 +110,24 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_taken_warm_node_the_coordinator_no_longer_counts_idle_is_replaced_by_a_node_launched_then()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 1 });
+        var warmPid = await WaitForWarmNodeAsync(context);
+
+        // The coordinator forgets the idle node (as it was seen to lose one in a benchmark run); the process still starts.
+        context.NodeManager.Tell(new AioProcessing.Actors.Nodes.NodeProtocol.ForgetWorker(Assert.Single(context.ReadyWarmNodeIds)), Akka.Actor.ActorRefs.NoSender);
+        var pids = new AioQueue<int>(context: context);
+        var p = new AioProcess(context, ReportPid, pids);
+        await p.StartAsync();
+        Assert.NotEqual(warmPid, p.Pid);
+        Assert.Equal(p.Pid, await pids.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+        Assert.True(await OsProcesses.EndedAsync(warmPid), "the node given up was left running");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task With_warm_nodes_at_zero_no_node_is_kept_ready()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
