@@ -40,7 +40,7 @@ internal sealed class LaneClient : IDisposable
         _serializer = LaneListener.SerializerOf(system);
         _inbox = inbox;
         _closed = closed;
-        _maxFrameBytes = system.Settings.Config.GetByteSize("aio.security.max-message-bytes", 256L << 20) ?? 256L << 20;
+        _maxFrameBytes = LaneWire.MaxFrameBytes(system.Settings.Config);
         new Thread(ReadLoop) { Name = "aio-lane-reader", IsBackground = true }.Start();
     }
 

@@ -41,7 +41,7 @@ internal sealed class LaneListener : IDisposable
         _serializer = SerializerOf(system);
         _log = Logging.GetLogger(system, "aio-lane");
         var config = system.Settings.Config;
-        _maxFrameBytes = config.GetByteSize("aio.security.max-message-bytes", 256L << 20) ?? 256L << 20;
+        _maxFrameBytes = LaneWire.MaxFrameBytes(config);
         _maxUnproven = Math.Max(1, config.GetInt("aio.security.max-unauthenticated-connections", 64));
         Path = path;
         File.Delete(path); // A socket left by a coordinator that had this address before; the address is ours now.

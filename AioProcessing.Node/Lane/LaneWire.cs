@@ -32,6 +32,10 @@ internal static class LaneWire
     /// <summary>The longest inbox path a process may announce in its handshake.</summary>
     public const int MaxPathBytes = 1024;
 
+    /// <summary>The largest frame either side reads from a proven peer: <c>aio.security.max-message-bytes</c>, as over Akka.Remote.</summary>
+    public static long MaxFrameBytes(Akka.Configuration.Config config) =>
+        config.GetByteSize("aio.security.max-message-bytes", 256L << 20) ?? 256L << 20;
+
     /// <summary>What the coordinator sends first: these four bytes, then its nonce.</summary>
     public static ReadOnlySpan<byte> Magic => "AIOL"u8;
 
