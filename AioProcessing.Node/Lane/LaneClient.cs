@@ -18,6 +18,9 @@ internal sealed class LaneClient : IDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
 
+    // A coordinator that stops reading for this long is taken for lost: a caller must not wait in a send for ever.
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ExtendedActorSystem _system;
     private readonly Socket _socket;
     private readonly LaneFrameWriter _writer;
@@ -116,6 +119,13 @@ internal sealed class LaneClient : IDisposable
                 _writer.SendHeld(buffer, end);
             }
         }
+        catch (SocketException)
+        {
+            // A frame may have gone out in part: the lane is unusable. Shutting it makes the reader report the
+            // coordinator lost, which fails every waiting call.
+            Shut();
+            throw;
+        }
         finally
         {
             LaneFrameWriter.Return(buffer);
@@ -153,15 +163,19 @@ internal sealed class LaneClient : IDisposable
             return;
         }
 
+        Shut();
+        _socket.Dispose();
+    }
+
+    private void Shut()
+    {
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-
-        _socket.Dispose();
     }
 
     private static void Handshake(Socket socket, byte[] secret, string inboxPath)
@@ -195,7 +209,7 @@ internal sealed class LaneClient : IDisposable
         }
 
         socket.ReceiveTimeout = 0;
-        socket.SendTimeout = 0;
+        socket.SendTimeout = (int)SendTimeout.TotalMilliseconds;
     }
 
     // Under the writer's gate: the bind frame goes out just ahead of the message that needs it.
