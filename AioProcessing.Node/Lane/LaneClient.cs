@@ -103,16 +103,11 @@ internal sealed class LaneClient : IDisposable
     /// <exception cref="ObjectDisposedException">The lane was closed.</exception>
     public void Tell(IActorRef target, IAioMessage message, bool withInbox)
     {
-        var manifest = _serializer.Manifest(message);
-        var body = Serialization.WithTransport(_system, () => _serializer.ToBinary(message));
-        var buffer = LaneFrameWriter.Rent(6 + LaneWire.MaxStringBytes(manifest) + body.Length);
+        // The id (4 bytes, known under the gate) and the with-inbox byte go between the kind and the manifest.
+        var (buffer, end) = LaneWire.MessageFrame(_system, _serializer, message, LaneWire.Tell, fieldBytes: 5);
         try
         {
-            buffer[4] = LaneWire.Tell;
             buffer[9] = withInbox ? (byte)1 : (byte)0;
-            var end = 10 + LaneWire.WriteString(buffer.AsSpan(10), manifest);
-            body.CopyTo(buffer.AsSpan(end));
-            end += body.Length;
             lock (_writer.Gate)
             {
                 BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(5), IdOf(target.Path));

@@ -58,12 +58,11 @@ internal sealed class LaneInboxRef : MinimalActorRef
             return;
         }
 
-        string manifest;
-        byte[] body;
+        byte[] buffer;
+        int end;
         try
         {
-            manifest = _serializer.Manifest(message);
-            body = Serialization.WithTransport(_system, () => _serializer.ToBinary(message));
+            (buffer, end) = LaneWire.MessageFrame(_system, _serializer, message, LaneWire.Deliver, fieldBytes: 0);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -73,11 +72,6 @@ internal sealed class LaneInboxRef : MinimalActorRef
             return;
         }
 
-        var buffer = LaneFrameWriter.Rent(1 + LaneWire.MaxStringBytes(manifest) + body.Length);
-        buffer[4] = LaneWire.Deliver;
-        var end = 5 + LaneWire.WriteString(buffer.AsSpan(5), manifest);
-        body.CopyTo(buffer.AsSpan(end));
-        end += body.Length;
         try
         {
             Writer.Send(buffer, end);

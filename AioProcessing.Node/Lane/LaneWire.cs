@@ -85,6 +85,24 @@ internal static class LaneWire
         return Encoding.UTF8.GetString(from.Slice(2, length));
     }
 
+    /// <summary>
+    /// A message frame in a buffer from <see cref="LaneFrameWriter.Rent"/>: <paramref name="kind"/> at 4, then
+    /// <paramref name="fieldBytes"/> bytes the caller fills, then the manifest and the body as
+    /// <paramref name="serializer"/> writes them (actor references with this system's address, as Akka.Remote writes them).
+    /// </summary>
+    /// <returns>The buffer, to be sent or returned to the pool, and where the frame ends.</returns>
+    public static (byte[] Buffer, int End) MessageFrame(Akka.Actor.ExtendedActorSystem system, Akka.Serialization.SerializerWithStringManifest serializer, object message, byte kind, int fieldBytes)
+    {
+        var manifest = serializer.Manifest(message);
+        var body = Akka.Serialization.Serialization.WithTransport(system, () => serializer.ToBinary(message));
+        var buffer = LaneFrameWriter.Rent(1 + fieldBytes + MaxStringBytes(manifest) + body.Length);
+        buffer[4] = kind;
+        var end = 5 + fieldBytes;
+        end += WriteString(buffer.AsSpan(end), manifest);
+        body.CopyTo(buffer.AsSpan(end));
+        return (buffer, end + body.Length);
+    }
+
     /// <summary>The bytes <see cref="WriteString"/> needs for <paramref name="value"/>, at most.</summary>
     public static int MaxStringBytes(string value) => 2 + Encoding.UTF8.GetMaxByteCount(value.Length);
 }
