@@ -258,7 +258,7 @@ internal sealed class LaneListener : IDisposable
         public void Run()
         {
             var reader = new LaneFrameReader(_socket, _listener._maxFrameBytes);
-            Hosting.PrimitiveExecutor.MarkLaneReader();
+            Hosting.DedicatedThreadExecutor.MarkLaneReader();
             try
             {
                 while (true)

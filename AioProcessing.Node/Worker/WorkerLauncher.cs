@@ -55,6 +55,10 @@ public static class WorkerLauncher
         // Start-up speed: a short-lived node gains nothing from profile-guided re-JIT.
         start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        // An idle node runs little but heartbeats, a few times a second; at the default 30 calls each of those
+        // methods was recompiled in turn over the node's first minute, and that recompilation was most of an idle
+        // worker's CPU then. Code a target really works hard still reaches 1000 calls within milliseconds.
+        start.Environment["DOTNET_TC_CallCountThreshold"] = "1000";
         // Socket completions on the socket engine's own thread, not the thread pool: a target that blocks pool
         // threads in sync facades must not starve the reads that carry their answers (DotNetty reads through them).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
