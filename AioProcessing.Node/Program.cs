@@ -19,7 +19,7 @@ internal static class Program
         if (args is not ["--spawned"])
         {
             // Started by a person (or a script): the commands. Ctrl+C and SIGTERM cancel the running one.
-            return await NodeCommands.Build(Console.Out, Console.Error).Parse(args).InvokeAsync().ConfigureAwait(false);
+            return await NodeCommands.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
         }
 
         // Standard input as a plain stream: System.Console's reader would set up terminal handling we do not need.

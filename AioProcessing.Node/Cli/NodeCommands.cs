@@ -22,9 +22,25 @@ internal static class NodeCommands
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
-    public static RootCommand Build(TextWriter output, TextWriter error)
+    /// <summary>
+    /// Parses and runs one command. Kept out of the program's Main, and never inlined into it, so that a worker
+    /// (<c>--spawned</c>) never loads System.CommandLine: the library's packages do not carry it as a dependency
+    /// (it travels only with the ReadyToRun node and the tool), so it is absent beside a JIT-compiled node.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => Build(output, error).Parse(args).InvokeAsync();
+
+    /// <summary>The program's name, as installed by the dotnet tool, in its usage and help.</summary>
+    public const string ProgramName = "aio-node";
+
+    // Not RootCommand: that names the program after the file it runs from (AioProcessing.Node), whatever it was
+    // installed as. A command named aio-node with RootCommand's help and version options reads as the tool is called.
+    public static Command Build(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("AioProcessing node: run a coordinator, join one as a worker, or report its status.");
+        var root = new Command(ProgramName, "AioProcessing node: run a coordinator, join one as a worker, or report its status.")
+        {
+            Options = { new System.CommandLine.Help.HelpOption(), new VersionOption() },
+        };
         root.Subcommands.Add(CoordinatorCommand(output, error));
         root.Subcommands.Add(JoinCommand(output, error));
         root.Subcommands.Add(StatusCommand(output, error));

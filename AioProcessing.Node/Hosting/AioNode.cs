@@ -5,7 +5,6 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AioProcessing.Node.Hosting;
@@ -23,7 +22,7 @@ namespace AioProcessing.Node.Hosting;
 public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null, ILoggerFactory? LoggerFactory = null, string? Secret = null);
 
 /// <summary>
-/// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal generic host. The
+/// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal host (<see cref="EmbeddedHost"/>). The
 /// coordinator (inside the user's process) and every worker node are started through here.
 /// </summary>
 public sealed class AioNode : IAsyncDisposable
@@ -31,9 +30,9 @@ public sealed class AioNode : IAsyncDisposable
     /// <summary>The actor system name used unless configured otherwise.</summary>
     public const string DefaultSystemName = "aio";
 
-    private readonly IHost _host;
+    private readonly EmbeddedHost _host;
 
-    private AioNode(IHost host, ActorSystem system)
+    private AioNode(EmbeddedHost host, ActorSystem system)
     {
         _host = host;
         System = system;
@@ -50,9 +49,6 @@ public sealed class AioNode : IAsyncDisposable
     public static async Task<AioNode> StartAsync(AioNodeSettings settings, Action<AkkaConfigurationBuilder>? configure = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        // A node lives inside someone else's process: it must not take over Ctrl+C or SIGTERM (ConsoleLifetime would).
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
         if (settings.Secret is not null)
         {
@@ -62,12 +58,11 @@ public sealed class AioNode : IAsyncDisposable
 
         RefuseUnsafeBind(settings, config);
 
-        if (settings.LoggerFactory is { } loggerFactory)
-        {
-            builder.Services.AddSingleton<ILoggerFactory>(new QuietLoggerFactory(loggerFactory, config.GetBoolean("aio.log.quiet-disassociations"), LogThrottle.IntervalOf(config)));
-        }
+        var loggerFactory = settings.LoggerFactory is { } factory
+            ? new QuietLoggerFactory(factory, config.GetBoolean("aio.log.quiet-disassociations"), LogThrottle.IntervalOf(config))
+            : null;
 
-        builder.Services.AddAkka(settings.SystemName, akka =>
+        void AddNode(IServiceCollection services) => services.AddAkka(settings.SystemName, akka =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend)
                 .WithRemoting(new RemoteOptions { HostName = settings.HostName, Port = settings.Port });
@@ -78,21 +73,19 @@ public sealed class AioNode : IAsyncDisposable
 
             configure?.Invoke(akka);
         });
-        var host = builder.Build();
+
+        EmbeddedHost host;
+        var starting = EmbeddedHost.StartAsync(AddNode, loggerFactory, ct);
         try
         {
             // Bounded: a node whose remoting cannot start (a bad transport setting) would otherwise never finish starting.
-            await host.StartAsync(ct).WaitAsync(config.GetTimeSpan("aio.node.start-timeout"), ct).ConfigureAwait(false);
+            host = await starting.WaitAsync(config.GetTimeSpan("aio.node.start-timeout"), ct).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
-            host.Dispose();
+            // Should it start after all, nothing may keep running: the caller has been told it failed.
+            _ = starting.ContinueWith(static started => started.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             throw new InvalidOperationException($"The node '{settings.SystemName}' did not start within aio.node.start-timeout; its remoting failed to start (see its log).", ex);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
         }
 
         return new AioNode(host, host.Services.GetRequiredService<ActorSystem>());
@@ -166,14 +159,6 @@ public sealed class AioNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        _host.Dispose();
+        await _host.DisposeAsync().ConfigureAwait(false);
     }
-}
-
-/// <summary>A host lifetime that leaves the process's signals to the process: the node stops when told to, not on Ctrl+C.</summary>
-internal sealed class EmbeddedLifetime : IHostLifetime
-{
-    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -7,8 +7,8 @@ namespace AioProcessing.Tests.Packaging;
 
 /// <summary>
 /// A program built from the packed packages, outside the repository, gets the ReadyToRun node beside it (the
-/// AioProcessing.Node package's buildTransitive targets) and its workers start on it. Alone in its collection: it
-/// builds, and the machine has two cores.
+/// AioProcessing.Node package's buildTransitive targets) and its workers start on it, and the packages it restores are
+/// exactly those of consumer-packages.approved.txt. Alone in its collection: it builds, and the machine has two cores.
 /// </summary>
 [Collection(LargeTransfers.Name)]
 [Trait("Category", "Packaging")]
@@ -37,6 +37,16 @@ public sealed class PackageConsumerSpecs
             Assert.Equal(Path.Combine(aioNode, "AioProcessing.Node.dll"), node);
             Assert.Contains("R2R True", lines);
             Assert.Single(lines, l => l.StartsWith("START_MS ", StringComparison.Ordinal));
+
+            // The dependency set is a deliberate choice: a package that joins it or leaves it changes this list.
+            var approved = File.ReadAllLines(Path.Combine(PackageConsumer.RepositoryRoot(), "tests", "AioProcessing.Tests", "Packaging", "consumer-packages.approved.txt"))
+                .Where(line => line.Length > 0 && !line.StartsWith('#'))
+                .ToList();
+            var resolved = PackageConsumer.ResolvedPackages(built);
+            _output.WriteLine($"{resolved.Count} packages:\n" + string.Join('\n', resolved));
+            Assert.True(
+                approved.SequenceEqual(resolved, StringComparer.OrdinalIgnoreCase),
+                $"the consumer's package set changed. Joined: {string.Join(", ", resolved.Except(approved, StringComparer.OrdinalIgnoreCase))}. Left: {string.Join(", ", approved.Except(resolved, StringComparer.OrdinalIgnoreCase))}.");
         }
         finally
         {

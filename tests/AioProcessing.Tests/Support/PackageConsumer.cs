@@ -115,6 +115,21 @@ internal static class PackageConsumer
         return new Built(app, Path.Combine(app, "bin", "Release", "net10.0", "consumer.dll"), version);
     }
 
+    /// <summary>
+    /// Every package the consumer's restore resolved (its whole transitive closure, from obj/project.assets.json),
+    /// by id, sorted; the project's own packages left out.
+    /// </summary>
+    public static IReadOnlyList<string> ResolvedPackages(Built built)
+    {
+        using var assets = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(built.AppDirectory, "obj", "project.assets.json")));
+        return assets.RootElement.GetProperty("libraries").EnumerateObject()
+            .Where(library => library.Value.GetProperty("type").GetString() == "package")
+            .Select(library => library.Name[..library.Name.IndexOf('/', StringComparison.Ordinal)])
+            .Where(id => !id.StartsWith("AioProcessing.", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
     /// <summary>Removes the packages of <paramref name="version"/> from the global packages folder (each build packs a new version).</summary>
     public static void ForgetPackages(string version)
     {
