@@ -6,11 +6,6 @@ using Akka.Actor;
 
 namespace AioProcessing;
 
-/// <summary>How far a map-like call is: chunks' tasks done out of the total (null while an input is still being read).</summary>
-/// <param name="Done">Tasks finished.</param>
-/// <param name="Total">Tasks in all, when known.</param>
-public readonly record struct PoolProgress(int Done, int? Total);
-
 /// <summary>
 /// A pool of worker processes, as Python's <c>multiprocessing.Pool</c>: <see cref="Apply{TResult}(Delegate, object?[])"/>,
 /// <see cref="Map{TArg, TResult}"/>, <see cref="StarMap{T1, T2, TResult}"/>, <see cref="Imap{TArg, TResult}"/> and
@@ -29,7 +24,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     private readonly List<AioProcess> _workers = [];
     private readonly Lock _gate = new();
     private readonly List<Task> _supervisors = [];
-    private int _state; // 0 running, 1 closed, 2 terminated
+    private int _state; // a PoolState, kept as an int for Interlocked
 
     /// <summary>Starts a pool of <paramref name="processes"/> worker processes (default: one per processor).</summary>
     /// <param name="processes">
@@ -250,7 +245,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Close"/>
     public async Task CloseAsync()
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _state, (int)PoolState.Closed, (int)PoolState.Running) == (int)PoolState.Running)
         {
             await _context.Link.AskAsync<WaitProtocol.Ack>(_scheduler, new PoolActor.Close(CoordinatorLink.NextId()), CancellationToken.None).ConfigureAwait(false);
         }
@@ -262,7 +257,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Terminate"/>
     public async Task TerminateAsync()
     {
-        if (Interlocked.Exchange(ref _state, 2) == 2)
+        if (Interlocked.Exchange(ref _state, (int)PoolState.Terminated) == (int)PoolState.Terminated)
         {
             return;
         }
@@ -293,7 +288,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Join"/>
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        if (Volatile.Read(ref _state) == 0)
+        if (State == PoolState.Running)
         {
             throw new InvalidOperationException("The pool is still running: Close or Terminate it before Join.");
         }
@@ -330,6 +325,8 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
             // The coordinator, and the pool's scheduler with it, is gone: there is nothing left to terminate.
         }
     }
+
+    private PoolState State => (PoolState)Volatile.Read(ref _state);
 
     private int DefaultChunksize(int count)
     {
@@ -405,7 +402,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
     private async Task<byte[]> RunChunkAsync(byte[] call, int tasks, string label, CancellationToken ct)
     {
-        if (Volatile.Read(ref _state) != 0)
+        if (State != PoolState.Running)
         {
             throw new InvalidOperationException("The pool is closed: no more tasks may be submitted.");
         }
@@ -456,47 +453,19 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         }
 
         // Ended by maxTasksPerChild, killed, or crashed: the scheduler already put its chunk back.
-        if (Volatile.Read(ref _state) == 0 && !_context.IsDisposedOrLost)
+        if (State == PoolState.Running && !_context.IsDisposedOrLost)
         {
             StartWorker();
         }
     }
-}
 
-/// <summary>
-/// A chunk's task was lost with its worker more often than <c>aio.pool.max-retries</c> allows, or no worker process
-/// served the pool for <c>aio.pool.no-worker-timeout</c> while it waited.
-/// </summary>
-public sealed class WorkerLostException : Exception
-{
-    /// <summary>Creates the exception with a default message.</summary>
-    public WorkerLostException()
-        : base("A pool task was lost with its worker process.")
+    // The pool's lifecycle: it only moves forward, Running to Closed to Terminated (or Running to Terminated).
+    private enum PoolState
     {
+        Running = 0,
+        Closed = 1,
+        Terminated = 2,
     }
-
-    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
-    public WorkerLostException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception with <paramref name="message"/> and its cause.</summary>
-    public WorkerLostException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
-/// <summary>The scheduler actor of a pool, as it travels to a worker process.</summary>
-internal sealed class PoolHandle : AioPrimitive, IAioFacade<PoolHandle>
-{
-    public PoolHandle(AioContext context, IActorRef actor)
-        : base(context, actor)
-    {
-    }
-
-    static PoolHandle IAioFacade<PoolHandle>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 }
 
 /// <summary>What a chunk runs in the worker: the function over each item of the chunk.</summary>
@@ -521,69 +490,5 @@ internal static class PoolChunks
         public Func<T1, T2, TResult> Func { get; } = func;
 
         public TResult Invoke((T1, T2) pair) => Func(pair.Item1, pair.Item2);
-    }
-}
-
-/// <summary>The loop a pool worker runs: pull a chunk when idle, run it, report it with the next pull.</summary>
-internal static class PoolWorker
-{
-    public static void Run(PoolHandle pool, byte[]? initializer, int maxTasks)
-    {
-        if (initializer is not null)
-        {
-            var (target, args) = pool.Context.Payloads.DeserializeCall(initializer);
-            CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
-        }
-
-        RunAsync(pool.Context, pool.Actor, maxTasks, CancellationToken.None).GetAwaiter().GetResult();
-    }
-
-    public static async Task RunAsync(AioContext context, IActorRef scheduler, int maxTasks, CancellationToken ct)
-    {
-        PoolActor.ChunkDone[] done = [];
-        var tasks = 0;
-        while (true)
-        {
-            if (ct.IsCancellationRequested || (maxTasks > 0 && tasks >= maxTasks))
-            {
-                // Leaving: report what ran, ask for nothing.
-                if (done.Length > 0)
-                {
-                    context.Link.Tell(scheduler, new PoolActor.Pull(WaitProtocol.NoReply, done));
-                }
-
-                return;
-            }
-
-            var pull = new PoolActor.Pull(CoordinatorLink.NextId(), done, maxTasks > 0 ? maxTasks - tasks : 0);
-            var work = await context.Link.AskAsync<PoolActor.Work>(scheduler, pull, WaitProtocol.Infinite, cancellable: false, CancellationToken.None).ConfigureAwait(false);
-            if (work.Items.Length == 0)
-            {
-                return;
-            }
-
-            done = new PoolActor.ChunkDone[work.Items.Length];
-            for (var i = 0; i < done.Length; i++)
-            {
-                done[i] = await RunChunkAsync(context, work.Items[i]).ConfigureAwait(false);
-                tasks += work.Items[i].Tasks;
-            }
-        }
-    }
-
-    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, PoolActor.WorkItem work)
-    {
-        try
-        {
-            var (target, args) = context.Payloads.DeserializeCall(work.Call);
-            var (value, type) = await CallShape.InvokeForResultAsync(target, args).ConfigureAwait(false);
-            return new PoolActor.ChunkDone(work.ChunkId, PoolActor.ChunkStatus.Ok, context.Payloads.SerializeAs(type, value, "The task's result"), "", "", "");
-        }
-#pragma warning disable CA1031 // Whatever the task throws is its result, reported to its caller.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            return PoolActor.ChunkDone.Failure(work.ChunkId, PoolActor.ChunkStatus.Error, ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace ?? "");
-        }
     }
 }

@@ -42,6 +42,9 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest) =>
         Codecs.Read(manifest, new WireReader(bytes, system));
 
+    /// <summary>The codec table: every message type this serializer writes and reads.</summary>
+    internal static WireCodecs Table => Codecs;
+
     private static WireCodecs BuildCodecs()
     {
         var codecs = new WireCodecs();
@@ -93,6 +96,9 @@ public sealed class WireCodecs
         _frozenReaders = _readers.ToFrozenDictionary();
         return this;
     }
+
+    /// <summary>Every registered message type (after <see cref="Freeze"/>).</summary>
+    internal IEnumerable<Type> MessageTypes => _frozenWriters!.Keys;
 
     internal string ManifestOf(Type type) => Writer(type).Manifest;
 

@@ -1,0 +1,48 @@
+using AioProcessing.Actors.Primitives;
+using Akka.Actor;
+
+namespace AioProcessing.Actors.Nodes;
+
+/// <summary>
+/// Receives the life events of one started node in the process that started it and hands them to
+/// <see cref="IProcessObserver"/>. It acknowledges <see cref="NodeProtocol.TargetExited"/> so the worker knows its
+/// report arrived before its process ends.
+/// </summary>
+public sealed class ProcessOwner : ReceiveActor
+{
+    /// <summary>Creates the owner actor for one node.</summary>
+    public ProcessOwner(IProcessObserver observer)
+    {
+        Receive<NodeProtocol.WorkerUp>(m =>
+        {
+            Context.Watch(m.Worker);
+            observer.OnWorkerUp(m.Pid);
+        });
+        Receive<NodeProtocol.TargetExited>(m =>
+        {
+            Sender.Tell(new WaitProtocol.Ack(WaitProtocol.NoReply));
+            observer.OnTargetExited(m.ExitCode, m.Error);
+        });
+        Receive<Terminated>(_ =>
+        {
+            observer.OnWorkerLost();
+            Context.Stop(Self);
+        });
+    }
+
+    /// <summary>Props for an owner reporting to <paramref name="observer"/>.</summary>
+    public static Props Props(IProcessObserver observer) => Akka.Actor.Props.Create(() => new ProcessOwner(observer));
+}
+
+/// <summary>Callbacks of <see cref="ProcessOwner"/>; called on the actor's thread, so they must not block.</summary>
+public interface IProcessObserver
+{
+    /// <summary>The node registered and received its target.</summary>
+    void OnWorkerUp(int pid);
+
+    /// <summary>The target finished with <paramref name="exitCode"/>.</summary>
+    void OnTargetExited(int exitCode, NodeProtocol.RemoteError? error);
+
+    /// <summary>The coordinator lost the node (it exited or its connection failed).</summary>
+    void OnWorkerLost();
+}
