@@ -77,8 +77,8 @@ public sealed class ManagerSpecs : IClassFixture<ContextFixture>
         await lck.AcquireAsync();
         var waiting = new AioProcess(_context, WaitForLock, lck, ready, outcome);
         await waiting.StartAsync();
+        // The child sets ready only once its acquire waits at the lock (see WaitForLock).
         Assert.True(await ready.WaitAsync(Bounds.Remote));
-        await Task.Delay(200);
 
         await manager.DisposeAsync();
         Assert.Equal(nameof(ObjectDisposedException), await outcome.GetAsync(Bounds.Remote));
@@ -90,10 +90,17 @@ public sealed class ManagerSpecs : IClassFixture<ContextFixture>
 
     private static void WaitForLock(AioLock lck, AioEvent ready, AioQueue<string> outcome)
     {
-        ready.Set();
+        var acquiring = lck.AcquireAsync(TimeSpan.FromSeconds(60));
         try
         {
-            lck.Acquire(timeout: TimeSpan.FromSeconds(60));
+            // One process's requests reach the lock in order: once this try is answered, the acquire above waits
+            // there, and the parent may end it.
+            if (!lck.Acquire(block: false))
+            {
+                ready.Set();
+            }
+
+            acquiring.GetAwaiter().GetResult();
             outcome.Put("acquired");
         }
         catch (ObjectDisposedException)

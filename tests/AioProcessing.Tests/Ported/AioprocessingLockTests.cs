@@ -84,12 +84,14 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
     {
         var lck = NewLock(kind);
         var e = new AioEvent(_context);
+        var tried = new AioEvent(_context);
         var p = kind == "Lock"
-            ? new AioProcess(_context, DoLockAcquire<AioLock>, (AioLock)lck, e)
-            : new AioProcess(_context, DoLockAcquire<AioRLock>, (AioRLock)lck, e);
+            ? new AioProcess(_context, DoLockAcquire<AioLock>, (AioLock)lck, e, tried)
+            : new AioProcess(_context, DoLockAcquire<AioRLock>, (AioRLock)lck, e, tried);
         await p.StartAsync();
         Assert.True(await e.WaitAsync(Bounds.Remote));
         Assert.False(await lck.AcquireAsync(TimeSpan.Zero));
+        await tried.SetAsync();
         Assert.True(await lck.AcquireAsync(TimeSpan.FromSeconds(10)));
         Assert.True(await p.JoinAsync(Bounds.Remote));
     }
@@ -168,7 +170,7 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
     {
         var barrier = new AioBarrier(2, context: _context);
         var first = barrier.WaitAsync(Bounds.Remote);
-        await Task.Delay(500);
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1);
         Assert.Equal(1, barrier.NWaiting);
         var second = await Task.Run(() => barrier.Wait(Bounds.Remote));
         Assert.Equal(new[] { 0, 1 }, new[] { await first, second }.Order());
@@ -182,12 +184,7 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
         var p = new AioProcess(_context, BarrierWait, barrier, e);
         await p.StartAsync();
         Assert.True(await e.WaitAsync(Bounds.Remote));
-        var deadline = DateTime.UtcNow + Bounds.Remote;
-        while (barrier.NWaiting != 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1);
         Assert.Equal(1, barrier.NWaiting);
         await barrier.WaitAsync(Bounds.Remote);
         Assert.True(await p.JoinAsync(Bounds.Remote));
@@ -209,9 +206,11 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
     {
         var cond = new AioCondition(context: _context);
         var ev = new AioEvent(_context);
+        // Held before the child starts, and given up only by waiting: the child sets the event under the lock, so
+        // the predicate is false at first and the wait really waits (Python's test sleeps 0.5 s for that).
+        await cond.AcquireAsync();
         var p = new AioProcess(_context, CondNotify, cond, ev);
         await p.StartAsync();
-        await cond.AcquireAsync();
         Assert.True(await cond.WaitForAsync(() => ev.IsSet, Bounds.Remote));
         await cond.ReleaseAsync();
         Assert.True(await p.JoinAsync(Bounds.Remote));
@@ -229,12 +228,18 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
 
     private AioAcquirable NewLock(string kind) => kind == "Lock" ? new AioLock(_context) : new AioRLock(_context);
 
-    private static void DoLockAcquire<TLock>(TLock lck, AioEvent e)
+    // Python's test holds the lock for 0.5 s and hopes the parent tries within it; this holds it until the parent
+    // has tried.
+    private static void DoLockAcquire<TLock>(TLock lck, AioEvent e, AioEvent tried)
         where TLock : AioAcquirable
     {
         lck.Acquire();
         e.Set();
-        Thread.Sleep(500);
+        if (!tried.Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("the parent never tried the lock");
+        }
+
         lck.Release();
     }
 
@@ -290,9 +295,12 @@ public sealed class AioprocessingLockTests : IClassFixture<ContextFixture>
 
     private static void CondNotify(AioCondition cond, AioEvent ev)
     {
-        Thread.Sleep(500);
+        if (!cond.Acquire(timeout: TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("the parent never waited");
+        }
+
         ev.Set();
-        cond.Acquire();
         cond.NotifyAll();
         cond.Release();
     }

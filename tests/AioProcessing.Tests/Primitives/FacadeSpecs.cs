@@ -72,7 +72,7 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         var barrier = new AioBarrier(3, () => runs.Put(1), context: _context);
         Assert.Equal(3, barrier.Parties);
         var first = barrier.WaitAsync(Bounds.Remote);
-        await Task.Delay(50);
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1);
         Assert.Equal(1, barrier.NWaiting);
         var indices = await Task.WhenAll(first, barrier.WaitAsync(Bounds.Remote), Task.Run(() => barrier.Wait(Bounds.Remote)));
         Assert.Equal([0, 1, 2], indices.Order());
@@ -91,7 +91,7 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         Assert.False(barrier.Broken);
 
         var waiting = barrier.WaitAsync(Bounds.Remote);
-        await Task.Delay(50);
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1); // abort a wait in progress, not one still on its way
         barrier.Abort();
         await Assert.ThrowsAsync<BrokenBarrierException>(() => waiting);
         Assert.Throws<ArgumentOutOfRangeException>(() => new AioBarrier(0, context: _context));
@@ -103,7 +103,7 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
     {
         var barrier = new AioBarrier(2, ThrowingAction, context: _context);
         var other = barrier.WaitAsync(Bounds.Remote);
-        await Task.Delay(50);
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1);
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => barrier.WaitAsync(Bounds.Remote));
         Assert.Equal("action failed", ex.Message);
         await Assert.ThrowsAsync<BrokenBarrierException>(() => other);
@@ -165,8 +165,11 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         Assert.True(await kept, "the notify went to the cancelled waiter");
         await cond.ReleaseAsync();
 
-        var all = new[] { Task.Run(() => WaitNotified(cond)), Task.Run(() => WaitNotified(cond)) };
-        await Task.Delay(300);
+        // Each waiter signals while it holds the lock, and gives the lock up only by waiting: once both have
+        // signalled and this caller holds the lock, both wait.
+        using var aboutToWait = new SemaphoreSlim(0);
+        var all = new[] { Task.Run(() => WaitNotified(cond, aboutToWait)), Task.Run(() => WaitNotified(cond, aboutToWait)) };
+        Assert.True(await aboutToWait.WaitAsync(Bounds.Remote) && await aboutToWait.WaitAsync(Bounds.Remote));
         await cond.AcquireAsync(Bounds.Remote);
         await cond.NotifyAllAsync();
         await cond.ReleaseAsync();
@@ -174,9 +177,10 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         Assert.Equal([true, true], woken);
     }
 
-    private static async Task<bool> WaitNotified(AioCondition cond)
+    private static async Task<bool> WaitNotified(AioCondition cond, SemaphoreSlim aboutToWait)
     {
         await cond.AcquireAsync(Bounds.Remote);
+        aboutToWait.Release();
         var notified = await cond.WaitAsync(Bounds.Remote);
         await cond.ReleaseAsync();
         return notified;
@@ -191,7 +195,8 @@ public sealed class FacadeSpecs : IClassFixture<ContextFixture>
         await lck.AcquireAsync();
         using var cts = new CancellationTokenSource();
         var waiting = lck.AcquireAsync(ct: cts.Token);
-        await Task.Delay(50);
+        // One process's requests reach the lock in order: once this try is answered, the acquire above waits there.
+        Assert.False(await lck.AcquireAsync(TimeSpan.Zero));
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
 
