@@ -41,5 +41,8 @@ public sealed class AioArray<T> : AioPrimitive, IAioFacade<AioArray<T>>
     /// <summary>The elements now, as a local copy.</summary>
     public T[] ToArray() => [.. _items.Snapshot()];
 
+    /// <inheritdoc cref="ToArray"/>
+    public async Task<T[]> ToArrayAsync(CancellationToken ct = default) => [.. await _items.SnapshotAsync(ct).ConfigureAwait(false)];
+
     static AioArray<T> IAioFacade<AioArray<T>>.Rebind(AioContext context, IActorRef actor) => new(context, actor);
 }

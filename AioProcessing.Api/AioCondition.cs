@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using AioProcessing.Actors;
 using AioProcessing.Actors.Primitives;
@@ -82,27 +81,16 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
 
     /// <summary>Waits until <paramref name="predicate"/> is true (checked with the lock held), at most <paramref name="timeout"/>; returns its last value.</summary>
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
-    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(predicate);
-        var clock = Stopwatch.StartNew();
-        var satisfied = predicate();
-        while (!satisfied && Remaining(timeout, clock) is var remaining && remaining != TimeSpan.Zero)
-        {
-            Wait(remaining, ct);
-            satisfied = predicate();
-        }
-
-        return satisfied;
-    }
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken ct = default) =>
+        Blocking.Wait(() => WaitForAsync(predicate, timeout, ct));
 
     /// <inheritdoc cref="WaitFor"/>
     public async Task<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var clock = Stopwatch.StartNew();
+        var deadline = Deadline.After(timeout);
         var satisfied = predicate();
-        while (!satisfied && Remaining(timeout, clock) is var remaining && remaining != TimeSpan.Zero)
+        while (!satisfied && deadline.Remaining is var remaining && remaining != TimeSpan.Zero)
         {
             await WaitAsync(remaining, ct).ConfigureAwait(false);
             satisfied = predicate();
@@ -141,10 +129,6 @@ public sealed class AioCondition : AioAcquirable, IAioFacade<AioCondition>
     private protected override IAioRequest AcquireRequest(long requestId, long timeoutMs) => new LockActor.Acquire(requestId, timeoutMs);
 
     private protected override IAioRequest ReleaseRequest(long requestId) => new LockActor.Release(requestId);
-
-    // Null for no limit; otherwise what is left of the timeout, never negative.
-    private static TimeSpan? Remaining(TimeSpan? timeout, Stopwatch clock) =>
-        timeout is not { } limit || limit == Timeout.InfiniteTimeSpan ? null : limit - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
     private static byte[] LockPath(AioAcquirable lck, AioContext? context, string paramName)
     {

@@ -53,8 +53,18 @@ public sealed class AioDict<TKey, TValue> : AioPrimitive, IAioFacade<AioDict<TKe
         return entry.Found;
     }
 
+    /// <summary>Reads <paramref name="key"/>: whether it is there, and its value if it is (the async form of <see cref="TryGetValue"/>).</summary>
+    public async Task<(bool Found, TValue Value)> TryGetValueAsync(TKey key, CancellationToken ct = default)
+    {
+        var entry = await EntryAsync(key, ct).ConfigureAwait(false);
+        return entry.Found ? (true, Decode(entry.Value)) : (false, default!);
+    }
+
     /// <summary>Whether <paramref name="key"/> is there now.</summary>
-    public bool ContainsKey(TKey key) => Blocking.Wait(() => EntryAsync(key, CancellationToken.None)).Found;
+    public bool ContainsKey(TKey key) => Blocking.Wait(() => ContainsKeyAsync(key));
+
+    /// <inheritdoc cref="ContainsKey"/>
+    public async Task<bool> ContainsKeyAsync(TKey key, CancellationToken ct = default) => (await EntryAsync(key, ct).ConfigureAwait(false)).Found;
 
     /// <summary>Removes <paramref name="key"/>; false when it was not there.</summary>
     public bool Remove(TKey key) => Blocking.Wait(() => RemoveAsync(key));
@@ -64,7 +74,10 @@ public sealed class AioDict<TKey, TValue> : AioPrimitive, IAioFacade<AioDict<TKe
         (await Context.Link.AskAsync<DictActor.Entry>(Actor, new DictActor.Remove(CoordinatorLink.NextId(), EncodeKey(key), DictActor.AnyVersion), ct).ConfigureAwait(false)).Applied;
 
     /// <summary>Removes every entry.</summary>
-    public void Clear() => Blocking.Wait(() => Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new DictActor.Clear(CoordinatorLink.NextId()), CancellationToken.None));
+    public void Clear() => Blocking.Wait(() => ClearAsync());
+
+    /// <inheritdoc cref="Clear"/>
+    public Task ClearAsync(CancellationToken ct = default) => Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new DictActor.Clear(CoordinatorLink.NextId()), ct);
 
     /// <summary>The entries now, as a local copy.</summary>
     public IReadOnlyDictionary<TKey, TValue> Snapshot() => Blocking.Wait(() => SnapshotAsync());

@@ -35,16 +35,29 @@ public sealed class AioList<T> : AioPrimitive, IAioFacade<AioList<T>>
     public Task AddAsync(T item, CancellationToken ct = default) => OpAsync(ListActor.OpKind.Append, 0, [Encode(item)], ct);
 
     /// <summary>Appends every item, in order, in one atomic step (Python's <c>extend</c>).</summary>
-    public void AddRange(IEnumerable<T> items) => Blocking.Wait(() => OpAsync(ListActor.OpKind.Append, 0, [.. items.Select(Encode)], CancellationToken.None));
+    public void AddRange(IEnumerable<T> items) => Blocking.Wait(() => AddRangeAsync(items));
+
+    /// <inheritdoc cref="AddRange"/>
+    public Task AddRangeAsync(IEnumerable<T> items, CancellationToken ct = default) => OpAsync(ListActor.OpKind.Append, 0, [.. items.Select(Encode)], ct);
 
     /// <summary>Inserts <paramref name="item"/> at <paramref name="index"/>.</summary>
-    public void Insert(int index, T item) => Blocking.Wait(() => OpAsync(ListActor.OpKind.Insert, index, [Encode(item)], CancellationToken.None));
+    public void Insert(int index, T item) => Blocking.Wait(() => InsertAsync(index, item));
+
+    /// <inheritdoc cref="Insert"/>
+    public Task InsertAsync(int index, T item, CancellationToken ct = default) => OpAsync(ListActor.OpKind.Insert, index, [Encode(item)], ct);
 
     /// <summary>Removes and returns the item at <paramref name="index"/> (Python's <c>pop</c>; -1 is the last).</summary>
-    public T Pop(int index = -1) => Context.Payloads.Deserialize<T>(Blocking.Wait(() => OpAsync(ListActor.OpKind.RemoveAt, index, [], CancellationToken.None)).Items[0]);
+    public T Pop(int index = -1) => Blocking.Wait(() => PopAsync(index));
+
+    /// <inheritdoc cref="Pop"/>
+    public async Task<T> PopAsync(int index = -1, CancellationToken ct = default) =>
+        Context.Payloads.Deserialize<T>((await OpAsync(ListActor.OpKind.RemoveAt, index, [], ct).ConfigureAwait(false)).Items[0]);
 
     /// <summary>Removes every item.</summary>
-    public void Clear() => Blocking.Wait(() => OpAsync(ListActor.OpKind.Clear, 0, [], CancellationToken.None));
+    public void Clear() => Blocking.Wait(() => ClearAsync());
+
+    /// <inheritdoc cref="Clear"/>
+    public Task ClearAsync(CancellationToken ct = default) => OpAsync(ListActor.OpKind.Clear, 0, [], ct);
 
     /// <summary>The items now, as a local copy.</summary>
     public IReadOnlyList<T> Snapshot() => Blocking.Wait(() => SnapshotAsync());

@@ -1,4 +1,5 @@
 using System.Dynamic;
+using AioProcessing.Internal;
 using AioProcessing.Serialization;
 using Akka.Actor;
 
@@ -22,7 +23,10 @@ public sealed class AioNamespace : DynamicObject, IAioFacade<AioNamespace>
 
     /// <summary>Reads the attribute <paramref name="name"/> as <typeparamref name="T"/> (numbers convert, as small ones travel compactly).</summary>
     /// <exception cref="KeyNotFoundException">It was never set.</exception>
-    public T Get<T>(string name) => _attributes[name] switch
+    public T Get<T>(string name) => Blocking.Wait(() => GetAsync<T>(name));
+
+    /// <inheritdoc cref="Get"/>
+    public async Task<T> GetAsync<T>(string name, CancellationToken ct = default) => await _attributes.GetAsync(name, ct).ConfigureAwait(false) switch
     {
         T typed => typed,
         IConvertible convertible => (T)Convert.ChangeType(convertible, typeof(T), System.Globalization.CultureInfo.InvariantCulture),
@@ -32,8 +36,14 @@ public sealed class AioNamespace : DynamicObject, IAioFacade<AioNamespace>
     /// <summary>Sets the attribute <paramref name="name"/>.</summary>
     public void Set<T>(string name, T value) => _attributes[name] = value;
 
+    /// <inheritdoc cref="Set"/>
+    public Task SetAsync<T>(string name, T value, CancellationToken ct = default) => _attributes.SetAsync(name, value, ct);
+
     /// <summary>The attributes now, as a local copy.</summary>
     public IReadOnlyDictionary<string, object?> Snapshot() => _attributes.Snapshot();
+
+    /// <inheritdoc cref="Snapshot"/>
+    public Task<IReadOnlyDictionary<string, object?>> SnapshotAsync(CancellationToken ct = default) => _attributes.SnapshotAsync(ct);
 
     /// <inheritdoc />
     public override bool TryGetMember(GetMemberBinder binder, out object? result)

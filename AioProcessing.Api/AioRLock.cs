@@ -83,7 +83,7 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
     // Either another flow of this process holds the lock (wait for it here) or none does (ask the coordinator).
     private async Task<long> AcquireSlowAsync(RLockOwnership.Frame frame, TimeSpan? timeout, CancellationToken ct)
     {
-        var deadline = timeout is { } limit && limit != Timeout.InfiniteTimeSpan ? Environment.TickCount64 + (long)Math.Ceiling(limit.TotalMilliseconds) : long.MaxValue;
+        var deadline = Deadline.After(timeout);
         while (true)
         {
             switch (Ownership.TryEnter(frame, out var changed))
@@ -91,8 +91,7 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
                 case RLockOwnership.Entry.Entered:
                     return Ownership.FencingToken;
                 case RLockOwnership.Entry.AtCoordinator:
-                    var remaining = deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-                    var token = await AskAcquireAsync(remaining, ct).ConfigureAwait(false);
+                    var token = await AskAcquireAsync(deadline.Remaining, ct).ConfigureAwait(false);
                     if (token == NotGranted)
                     {
                         return NotGranted;
@@ -101,15 +100,14 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
                     Ownership.EnterGranted(frame, token);
                     return token;
                 default:
-                    var wait = deadline - Environment.TickCount64;
-                    if (deadline != long.MaxValue && wait <= 0)
+                    if (deadline.HasPassed)
                     {
                         return NotGranted;
                     }
 
                     try
                     {
-                        await changed.WaitAsync(deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(wait), ct).ConfigureAwait(false);
+                        await changed.WaitAsync(deadline.RemainingOrInfinite, ct).ConfigureAwait(false);
                     }
                     catch (TimeoutException)
                     {

@@ -1,20 +1,18 @@
+using AioProcessing.Node.Cli;
+
+[assembly: PoolServer(typeof(AioProcessing.Internal.PoolNode))]
+
 namespace AioProcessing.Internal;
 
 /// <summary>
 /// What the node program's <c>join</c> command runs: join the coordinator, say so on its output, and serve the pool
-/// with some task slots until the pool closes or the program is stopped. Found by name by the node program, which
-/// cannot reference this assembly.
+/// with some task slots until the pool closes or the program is stopped. Named to the node program, which cannot
+/// reference this assembly, by the <see cref="PoolServerAttribute"/> above.
 /// </summary>
-public static class PoolNode
+internal sealed class PoolNode : IPoolServer
 {
-    /// <summary>Serves the pool <paramref name="pool"/> of the coordinator at <paramref name="coordinator"/>; returns the exit code.</summary>
-    /// <param name="coordinator">The coordinator's address.</param>
-    /// <param name="secret">The coordinator's secret.</param>
-    /// <param name="pool">The pool's name.</param>
-    /// <param name="slots">How many tasks run at once.</param>
-    /// <param name="output">Where the node says it serves (<c>SERVING name slots</c>).</param>
-    /// <param name="ct">Stops serving after the chunks at hand.</param>
-    public static async Task<int> ServeAsync(string coordinator, string secret, string pool, int slots, TextWriter output, CancellationToken ct)
+    /// <inheritdoc />
+    public async Task<int> ServeAsync(string coordinator, string secret, string pool, int slots, TextWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         await using var context = await AioContext.ConnectAsync(coordinator, secret, ct: ct).ConfigureAwait(false);
@@ -32,4 +30,7 @@ public static class PoolNode
 
         return 0;
     }
+
+    /// <inheritdoc />
+    public bool IsCoordinatorLost(Exception error) => error is CoordinatorLostException;
 }

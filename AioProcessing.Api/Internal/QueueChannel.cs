@@ -181,7 +181,7 @@ internal sealed class QueueChannel
             return Answer(reply, ct);
         }
 
-        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        var deadline = Deadline.AfterMs(timeoutMs);
         while (true)
         {
             if (TryTakeLent(max, out var taken))
@@ -189,7 +189,7 @@ internal sealed class QueueChannel
                 return (WaitProtocol.Outcome.Granted, taken);
             }
 
-            var remaining = Remaining(deadline);
+            var remaining = deadline.RemainingMs;
             if (!await EnterFetchAsync(remaining, ct).ConfigureAwait(false))
             {
                 return (WaitProtocol.Outcome.TimedOut, []);
@@ -205,7 +205,7 @@ internal sealed class QueueChannel
                 ReturnStaleLent();
                 var consumed = TakeUnreported();
 
-                remaining = Remaining(deadline);
+                remaining = deadline.RemainingMs;
                 var fetch = new QueueActor.Take(CoordinatorLink.NextId(), Math.Max(max, _context.Settings.QueuePrefetch), remaining, Prefetch: true, consumed);
                 var reply = await _context.Link.AskAsync<QueueActor.Taken>(_actor, fetch, remaining, cancellable: true, ct).ConfigureAwait(false);
                 if (reply.Outcome != WaitProtocol.Outcome.Granted)
@@ -326,8 +326,6 @@ internal sealed class QueueChannel
         _ => throw new OperationCanceledException(ct),
     };
 
-    private static long Remaining(long deadline) =>
-        deadline == long.MaxValue ? WaitProtocol.Infinite : Math.Max(0, deadline - Environment.TickCount64);
 
     private async ValueTask<bool> EnterFetchAsync(long timeoutMs, CancellationToken ct)
     {

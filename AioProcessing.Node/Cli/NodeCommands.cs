@@ -138,24 +138,33 @@ internal static class NodeCommands
             }
 
             AssemblyProbe.Install(parse.GetValue(probe)!.Select(d => d.FullName).ToArray());
+            IPoolServer? server = null;
             try
             {
-                // The Api references this program, so it is found by name in the probe folders, not referenced.
-                var entry = Type.GetType("AioProcessing.Internal.PoolNode, AioProcessing.Api", throwOnError: true)!
-                    .GetMethod("ServeAsync", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public)!;
-                return await ((Task<int>)entry.Invoke(null, [parse.GetValue(coordinator)!, secret, parse.GetValue(pool)!, slotCount, output, ct])!).ConfigureAwait(false);
+                server = LoadPoolServer();
+                return await server.ServeAsync(parse.GetValue(coordinator)!, secret, parse.GetValue(pool)!, slotCount, output, ct).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Whatever stops the node is reported, with a non-zero exit code.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                var cause = (ex as System.Reflection.TargetInvocationException)?.InnerException ?? ex;
-                await error.WriteLineAsync($"join: {cause.Message}").ConfigureAwait(false);
-                // Losing the coordinator while serving is not failing to start: the Api's exception, known by name.
-                return cause.GetType().FullName == "AioProcessing.CoordinatorLostException" ? WorkerExitCodes.CoordinatorLost : WorkerExitCodes.StartFailed;
+                await error.WriteLineAsync($"join: {ex.Message}").ConfigureAwait(false);
+                // Losing the coordinator while serving is not failing to start.
+                return server?.IsCoordinatorLost(ex) == true ? WorkerExitCodes.CoordinatorLost : WorkerExitCodes.StartFailed;
             }
         });
         return command;
+    }
+
+    // The API references this program, so its assembly is found by name in the probe folders; what it serves with
+    // is typed: the implementation its PoolServerAttribute names.
+    private static IPoolServer LoadPoolServer()
+    {
+        var api = System.Reflection.Assembly.Load("AioProcessing.Api");
+        var named = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<PoolServerAttribute>(api)
+            ?? throw new InvalidOperationException($"{api.FullName} names no pool server ({nameof(PoolServerAttribute)}).");
+        return Activator.CreateInstance(named.Implementation) as IPoolServer
+            ?? throw new InvalidOperationException($"{named.Implementation} is not an {nameof(IPoolServer)}.");
     }
 
     private static Command StatusCommand(TextWriter output, TextWriter error)

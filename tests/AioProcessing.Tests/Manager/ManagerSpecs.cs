@@ -67,6 +67,39 @@ public sealed class ManagerSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task Every_container_member_that_asks_the_coordinator_has_an_async_twin_that_does_the_same()
+    {
+        await using var manager = new AioManager(_context);
+        var dict = manager.Dict<string, int>();
+        await dict.SetAsync("a", 1);
+        Assert.True(await dict.ContainsKeyAsync("a"));
+        Assert.False(await dict.ContainsKeyAsync("b"));
+        Assert.Equal((true, 1), await dict.TryGetValueAsync("a"));
+        Assert.Equal((false, 0), await dict.TryGetValueAsync("b"));
+        await dict.ClearAsync();
+        Assert.Equal(0, await dict.CountAsync());
+
+        var list = manager.List(new[] { 1 });
+        await list.AddRangeAsync([2, 3]);
+        await list.InsertAsync(0, 0);
+        Assert.Equal(3, await list.PopAsync());
+        Assert.Equal(0, await list.PopAsync(0));
+        Assert.Equal(new[] { 1, 2 }, await list.SnapshotAsync());
+        await list.ClearAsync();
+        Assert.Equal(0, await list.CountAsync());
+
+        var array = manager.Array(5, 6);
+        array[1] = 7;
+        Assert.Equal(new[] { 5, 7 }, await array.ToArrayAsync());
+
+        var ns = manager.Namespace();
+        await ns.SetAsync("retries", 3);
+        Assert.Equal(3L, await ns.GetAsync<long>("retries"));
+        Assert.Equal(3, Assert.Single(await ns.SnapshotAsync()).Value is IConvertible c ? c.ToInt32(null) : -1);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => ns.GetAsync<int>("missing"));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Disposing_the_manager_makes_every_use_throw_and_ends_waits_in_progress_anywhere()
     {
         var manager = new AioManager(_context);
