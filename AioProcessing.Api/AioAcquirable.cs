@@ -82,7 +82,7 @@ public abstract class AioAcquirable : AioPrimitive
         if (token != NotGranted)
         {
             // Noted so that this process's release of it needs no round trip.
-            Context.NoteGrant(Actor);
+            Context.Ledger.NoteGrant(Actor);
         }
 
         return token;
@@ -91,7 +91,7 @@ public abstract class AioAcquirable : AioPrimitive
     /// <summary>Releases at the actor; a release of something this process holds is told, not asked.</summary>
     private protected virtual Task ReleaseCoreAsync()
     {
-        if (Context.TryTakeGrant(Actor) || !ReleaseCanFail)
+        if (Context.Ledger.TryTakeGrant(Actor) || !ReleaseCanFail)
         {
             TellRelease();
             return Task.CompletedTask;

@@ -21,7 +21,7 @@ public static class AioClient
         IActorRef backlog;
         try
         {
-            backlog = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.Listener, name: address, findOnly: true, ct: ct).ConfigureAwait(false);
+            backlog = await context.Primitives.CreatePrimitiveAsync(PrimitiveHost.Kind.Listener, name: address, findOnly: true, ct: ct).ConfigureAwait(false);
         }
         catch (SynchronizationLockException ex)
         {
@@ -29,7 +29,7 @@ public static class AioClient
         }
 
         var (mine, theirs) = await AioPipe.CreateAsync(duplex: true, context, ct).ConfigureAwait(false);
-        var channel = context.QueueChannelOf(backlog);
+        var channel = context.Ledger.QueueChannelOf(backlog);
         channel.KnowMaxSize(0);
         await channel.PutAsync([context.Payloads.Serialize(theirs, "The connection", nameof(address))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
         await channel.FlushAsync(ct).ConfigureAwait(false);

@@ -34,9 +34,9 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         _context = context;
         _send = send;
         _receive = receive;
-        _sendChannel = send is null ? null : context.QueueChannelOf(send);
+        _sendChannel = send is null ? null : context.Ledger.QueueChannelOf(send);
         _sendChannel?.KnowMaxSize(0);
-        _receiveChannel = receive is null ? null : context.QueueChannelOf(receive);
+        _receiveChannel = receive is null ? null : context.Ledger.QueueChannelOf(receive);
         if (!context.IsDisposedOrLost)
         {
             context.Link.Post(EndKey, claim is { } token ? new PipeEnd.Claim(EndSide, token) : new PipeEnd.Hold(EndSide, EndOther));

@@ -25,16 +25,12 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     private readonly bool _isCoordinator;
     private WarmNodes? _warmNodes;
     private readonly ConcurrentDictionary<AioProcess, byte> _processes = new();
-    private readonly ConcurrentDictionary<IActorRef, int> _grants = new();
-    private readonly ConcurrentDictionary<ActorPath, RLockOwnership> _rlocks = new();
-    private readonly ConcurrentDictionary<ActorPath, QueueChannel> _queues = new();
-    private long _unsentPuts;
-    private long _unreportedTakes;
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
     private AioContext(ActorSystem system, Address coordinator, string secret, string? hocon, IReadOnlyList<string> probeDirectories, AioNode? ownedNode, Membership membership)
     {
+        Ledger = new ProcessLedger(this);
         _isCoordinator = membership == Membership.Coordinator;
         System = system;
         CoordinatorAddress = coordinator;
@@ -47,7 +43,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         Payloads = new PayloadSerializer(this, Settings.MaxPayloadBytes);
         Link = new CoordinatorLink(this, (ExtendedActorSystem)system, coordinator);
         NodeManager = ResolveActor(coordinator + Actors.Nodes.NodeManager.Path);
-        PrimitiveHost = ResolveActor(coordinator + Actors.Primitives.PrimitiveHost.Path);
+        Primitives = new PrimitiveDirectory(this, ResolveActor(coordinator + PrimitiveHost.Path));
         if (!_isCoordinator)
         {
             Member = system.ActorOf(CoordinatorWatch.Props(NodeManager, membership == Membership.SpawnedWorker, OnCoordinatorLost), "aio-coordinator-watch");
@@ -121,10 +117,14 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     internal IActorRef NodeManager { get; }
 
-    internal IActorRef PrimitiveHost { get; }
+    /// <summary>Creates and finds this context's primitives in the coordinator (<see cref="PrimitiveDirectory"/>).</summary>
+    internal PrimitiveDirectory Primitives { get; }
 
     /// <summary>Everything this process sends to its coordinator, and the answers (<see cref="CoordinatorLink"/>).</summary>
     internal CoordinatorLink Link { get; }
+
+    /// <summary>What this process has outstanding with the coordinator: grants, reentrant holds, queue traffic (<see cref="ProcessLedger"/>).</summary>
+    internal ProcessLedger Ledger { get; }
 
     /// <summary>Starts a coordinator in this process.</summary>
     /// <exception cref="ArgumentException">The options' HOCON does not parse.</exception>
@@ -317,7 +317,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
         if (!_lost.IsCancellationRequested)
         {
-            await SettleQueuesAsync(Settings.JoinOnDisposeTimeout).ConfigureAwait(false);
+            await Ledger.SettleQueuesAsync(Settings.JoinOnDisposeTimeout).ConfigureAwait(false);
         }
 
         // As Python at exit: daemon children are ended at once, the others get a bounded chance to finish.
@@ -414,76 +414,11 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         return _warmNodes?.TryTake(out node) == true;
     }
 
-    /// <summary>This process's end of the queue actor <paramref name="actor"/>, shared by all its facades here.</summary>
-    internal QueueChannel QueueChannelOf(IActorRef actor) => _queues.GetOrAdd(actor.Path, static (_, state) => new QueueChannel(state.Context, state.Actor), (Context: this, Actor: actor));
-
-    /// <summary>Counts puts that wait in a <see cref="QueueChannel"/> behind the batch in flight (negative: sent).</summary>
-    internal void CountUnsentPuts(int delta) => Interlocked.Add(ref _unsentPuts, delta);
-
-    internal void CountUnreportedTakes(int delta) => Interlocked.Add(ref _unreportedTakes, delta);
-
-    /// <summary>
-    /// Sends, now, every put of this process that still waits behind a batch in flight, and reports every take not
-    /// reported yet. Called before anything else goes to the coordinator (a request, a release): what that message
-    /// lets happen, such as another process taking the lock or seeing the event, then comes after the items put and
-    /// the items taken, as it would with Python's queues in one process.
-    /// </summary>
-    internal void SendPendingQueueTraffic()
-    {
-        var puts = Interlocked.Read(ref _unsentPuts) != 0;
-        var takes = Interlocked.Read(ref _unreportedTakes) != 0;
-        if (!puts && !takes)
-        {
-            return;
-        }
-
-        foreach (var channel in _queues.Values)
-        {
-            if (puts)
-            {
-                channel.SendUnsent();
-            }
-
-            if (takes)
-            {
-                channel.ReportTakesNow();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Delivers what this process put and gives back what it fetched and did not take, for every queue it used:
-    /// before a worker's target reports its end, and when a context is disposed.
-    /// </summary>
-    internal async Task SettleQueuesAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        foreach (var channel in _queues.Values)
-        {
-            try
-            {
-                await channel.FlushAsync(cts.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or CoordinatorLostException)
-            {
-                // Reported to the putter by its own later calls; ending the process must go on.
-            }
-
-            channel.GiveBack();
-        }
-
-        // A worker's exit report goes on Akka.Remote: what went ahead on the lane must reach its actors first.
-        await Link.DrainAsync(timeout).ConfigureAwait(false);
-    }
-
     /// <summary>Whether this context was disposed or lost its coordinator.</summary>
     internal bool IsDisposedOrLost => Volatile.Read(ref _disposed) != 0 || _lost.IsCancellationRequested;
 
     /// <summary>Fires when this context can no longer hold anything: its coordinator is lost, or it was disposed.</summary>
     internal CancellationToken LostToken => _lost.Token;
-
-    /// <summary>The holds of the reentrant lock <paramref name="actor"/> in this process, shared by all its facades.</summary>
-    internal RLockOwnership OwnershipOf(IActorRef actor) => _rlocks.GetOrAdd(actor.Path, static _ => new RLockOwnership());
 
     // Every call waiting for an answer fails now instead of at its deadline, and so does every later one.
     private void OnCoordinatorLost(string why)
@@ -494,57 +429,13 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>Creates a primitive actor in the coordinator, as a child of its primitive host (see <see cref="Actors.Primitives.PrimitiveHost"/>).</summary>
-    /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
-    internal IActorRef CreatePrimitive(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, string? shape = null, bool exclusive = false) =>
-        Blocking.Wait(() => CreatePrimitiveAsync(kind, argument, argument2, payload, name, shape: shape, exclusive: exclusive));
-
-    /// <exception cref="ArgumentException"><paramref name="name"/> belongs to a primitive of another kind.</exception>
-    /// <exception cref="SynchronizationLockException">With <paramref name="findOnly"/>: there is no primitive of that name.</exception>
-    internal async Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, bool exclusive = false, CancellationToken ct = default) =>
-        (await CreateOrFindAsync(kind, argument, argument2, payload, name, findOnly, shape, exclusive, ct).ConfigureAwait(false)).Actor;
-
-    /// <summary>As <see cref="CreatePrimitiveAsync"/>, and whether the primitive is new (false: a named one was found).</summary>
-    /// <remarks>
-    /// A named typed primitive found with another <c>shape</c> (<see cref="Serialization.TypeShape"/>) is refused; with
-    /// <c>exclusive</c>, a name that exists at all is refused (<see cref="IOException"/>: in use).
-    /// </remarks>
-    internal async Task<PrimitiveHost.Created> CreateOrFindAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, bool exclusive = false, CancellationToken ct = default)
-    {
-        ThrowIfDisposed();
-        try
-        {
-            return await Link.AskAsync<PrimitiveHost.Created>(PrimitiveHost, new PrimitiveHost.Create(CoordinatorLink.NextId(), kind, argument, argument2, payload, name, findOnly, shape, exclusive), ct).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException ex) when (name is not null)
-        {
-            throw new ArgumentException($"Cannot create {kind} '{name}': {ex.Message}.", nameof(name), ex);
-        }
-    }
+    /// <summary>Forwards to <see cref="PrimitiveDirectory.CreatePrimitiveAsync"/>; kept because the specs create primitives through the context.</summary>
+    internal Task<IActorRef> CreatePrimitiveAsync(PrimitiveHost.Kind kind, int argument = 0, long argument2 = 0, byte[]? payload = null, string? name = null, bool findOnly = false, string? shape = null, bool exclusive = false, CancellationToken ct = default) =>
+        Primitives.CreatePrimitiveAsync(kind, argument, argument2, payload, name, findOnly, shape, exclusive, ct);
 
     internal IActorRef ResolveActor(string path) => ((ExtendedActorSystem)System).Provider.ResolveActorRef(path);
 
     internal string PathOf(IActorRef actor) => actor.Path.ToSerializationFormatWithAddress(LocalAddress);
-
-    /// <summary>Notes that this process was granted <paramref name="actor"/>'s lock (or a permit of it).</summary>
-    internal void NoteGrant(IActorRef actor) => _grants.AddOrUpdate(actor, 1, static (_, n) => n + 1);
-
-    /// <summary>
-    /// Takes back one grant this process noted for <paramref name="actor"/>; false when it holds none. A release
-    /// of something this process holds cannot fail, so it needs no answer (and no round trip).
-    /// </summary>
-    internal bool TryTakeGrant(IActorRef actor)
-    {
-        while (_grants.TryGetValue(actor, out var held) && held > 0)
-        {
-            if (_grants.TryUpdate(actor, held - 1, held))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     internal void Track(AioProcess process) => _processes.TryAdd(process, 0);
 

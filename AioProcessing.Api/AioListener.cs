@@ -62,7 +62,7 @@ public sealed class AioListener : IDisposable, IAsyncDisposable
 
         // The address is free again; clients connecting from now on are refused until someone listens on it.
         var context = _backlog.Context;
-        await context.Link.AskAsync<WaitProtocol.Ack>(context.PrimitiveHost, new PrimitiveHost.Unname(CoordinatorLink.NextId(), Address, _backlog.Actor), CancellationToken.None).ConfigureAwait(false);
+        await context.Link.AskAsync<WaitProtocol.Ack>(context.Primitives.Host, new PrimitiveHost.Unname(CoordinatorLink.NextId(), Address, _backlog.Actor), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Closes the listener (<see cref="Close"/>).</summary>

@@ -132,7 +132,7 @@ public sealed class AioManager : IDisposable, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         // A named object found rather than created belongs to whoever created it: it is not disposed with this manager.
-        var created = Blocking.Wait(() => Context.CreateOrFindAsync(kind, name: name, shape: shape));
+        var created = Blocking.Wait(() => Context.Primitives.CreateOrFindAsync(kind, name: name, shape: shape));
         if (created.IsNew)
         {
             _objects.Add(created.Actor);

@@ -20,13 +20,13 @@ public static class AioPipe
     public static async Task<(AioConnection First, AioConnection Second)> CreateAsync(bool duplex = true, AioContext? context = null, CancellationToken ct = default)
     {
         context ??= AioContext.Default;
-        var toFirst = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
+        var toFirst = await context.Primitives.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
         if (!duplex)
         {
             return (new AioConnection(context, send: null, receive: toFirst), new AioConnection(context, send: toFirst, receive: null));
         }
 
-        var toSecond = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
+        var toSecond = await context.Primitives.CreatePrimitiveAsync(PrimitiveHost.Kind.PipeChannel, ct: ct).ConfigureAwait(false);
         return (new AioConnection(context, send: toSecond, receive: toFirst), new AioConnection(context, send: toFirst, receive: toSecond));
     }
 }

@@ -56,7 +56,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         }
 
         Processes = count;
-        _scheduler = _context.CreatePrimitive(PrimitiveHost.Kind.Pool, _context.Settings.PoolMaxRetries, name: name);
+        _scheduler = _context.Primitives.CreatePrimitive(PrimitiveHost.Kind.Pool, _context.Settings.PoolMaxRetries, name: name);
         for (var i = 0; i < count; i++)
         {
             StartWorker();
@@ -123,7 +123,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         IActorRef scheduler;
         try
         {
-            scheduler = await context.CreatePrimitiveAsync(PrimitiveHost.Kind.Pool, name: name, findOnly: true, ct: ct).ConfigureAwait(false);
+            scheduler = await context.Primitives.CreatePrimitiveAsync(PrimitiveHost.Kind.Pool, name: name, findOnly: true, ct: ct).ConfigureAwait(false);
         }
         catch (SynchronizationLockException ex)
         {

@@ -19,7 +19,7 @@ public abstract class AioPrimitive : IAioFacade
         }
 
         Context = context ?? AioContext.Default;
-        Actor = Context.CreatePrimitive(kind, argument, argument2, payload, name, shape, exclusive);
+        Actor = Context.Primitives.CreatePrimitive(kind, argument, argument2, payload, name, shape, exclusive);
     }
 
     /// <summary>Binds to an existing actor: how a received facade is rebuilt in the receiving process.</summary>

@@ -43,7 +43,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     private protected AioQueue(int maxsize, AioContext? context, string? name, PrimitiveHost.Kind kind = PrimitiveHost.Kind.Queue, bool exclusive = false)
         : base(context, kind, maxsize, name: name, shape: TypeShape.Of(typeof(T)), exclusive: exclusive)
     {
-        Channel = Context.QueueChannelOf(Actor);
+        Channel = Context.Ledger.QueueChannelOf(Actor);
         if (name is null)
         {
             Channel.KnowMaxSize(Math.Max(0, maxsize));
@@ -52,7 +52,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
 
     private protected AioQueue(AioContext context, IActorRef actor)
         : base(context, actor) =>
-        Channel = Context.QueueChannelOf(Actor);
+        Channel = Context.Ledger.QueueChannelOf(Actor);
 
     /// <summary>A queue of <paramref name="kind"/> created by <paramref name="name"/>, which must not exist yet (a listener's backlog).</summary>
     /// <exception cref="IOException">The name is in use.</exception>

@@ -27,7 +27,7 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
     public AioRLock(AioContext? context = null)
         : base(context, PrimitiveHost.Kind.RLock)
     {
-        Ownership = Context.OwnershipOf(Actor);
+        Ownership = Context.Ledger.OwnershipOf(Actor);
     }
 
     /// <summary>Finds the reentrant lock called <paramref name="name"/> in the coordinator, creating it unheld if there is none.</summary>
@@ -37,13 +37,13 @@ public sealed class AioRLock : AioAcquirable, IAioFacade<AioRLock>
     public AioRLock(string name, AioContext? context = null)
         : base(context, PrimitiveHost.Kind.RLock, name: name)
     {
-        Ownership = Context.OwnershipOf(Actor);
+        Ownership = Context.Ledger.OwnershipOf(Actor);
     }
 
     private AioRLock(AioContext context, IActorRef actor)
         : base(context, actor)
     {
-        Ownership = Context.OwnershipOf(Actor);
+        Ownership = Context.Ledger.OwnershipOf(Actor);
     }
 
     /// <summary>Who holds this lock in this process (shared by every facade on the same actor).</summary>

@@ -19,7 +19,7 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
     public AioSimpleQueue(AioContext? context = null)
         : base(context, PrimitiveHost.Kind.SimpleQueue)
     {
-        _channel = Context.QueueChannelOf(Actor);
+        _channel = Context.Ledger.QueueChannelOf(Actor);
         _channel.KnowMaxSize(0);
     }
 
@@ -30,14 +30,14 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
     public AioSimpleQueue(string name, AioContext? context = null)
         : base(context, PrimitiveHost.Kind.SimpleQueue, name: name, shape: TypeShape.Of(typeof(T)))
     {
-        _channel = Context.QueueChannelOf(Actor);
+        _channel = Context.Ledger.QueueChannelOf(Actor);
         _channel.KnowMaxSize(0);
     }
 
     private AioSimpleQueue(AioContext context, IActorRef actor)
         : base(context, actor)
     {
-        _channel = Context.QueueChannelOf(Actor);
+        _channel = Context.Ledger.QueueChannelOf(Actor);
         _channel.KnowMaxSize(0);
     }
 

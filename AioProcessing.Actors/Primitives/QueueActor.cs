@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
 
@@ -176,6 +177,8 @@ public sealed class QueueActor : PrimitiveActor
             Restore(lent);
             Serve();
         }
+
+        AssertInvariants();
     }
 
     /// <inheritdoc />
@@ -279,6 +282,7 @@ public sealed class QueueActor : PrimitiveActor
 
         Restore(back);
         Serve();
+        AssertInvariants();
     }
 
     private void OnComplete(Complete request)
@@ -413,6 +417,8 @@ public sealed class QueueActor : PrimitiveActor
         {
             Serve();
         }
+
+        AssertInvariants();
     }
 
     // The process at node took count of the items lent to it, oldest first: they are gone for good.
@@ -438,6 +444,8 @@ public sealed class QueueActor : PrimitiveActor
         {
             Serve();
         }
+
+        AssertInvariants();
     }
 
     // Lent items that come back go to the front, in order; after an immediate shutdown they are dropped instead.
@@ -497,6 +505,15 @@ public sealed class QueueActor : PrimitiveActor
         }
 
         return whole;
+    }
+
+    // _lentCount keeps the sum of the lent lists so that HasRoomFor and CountQuery need not walk them (as
+    // System.Threading.Channels' BoundedChannel asserts its counts): checked after every change, in Debug builds only.
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lentCount == _lent.Values.Sum(l => l.Count), $"lent count {_lentCount} differs from the items lent ({_lent.Values.Sum(l => l.Count)})");
+        Debug.Assert(_lentCount >= 0 && _unfinished >= 0, "a count went negative");
     }
 
     private readonly record struct TakeWaiter(int Max, bool Prefetch);

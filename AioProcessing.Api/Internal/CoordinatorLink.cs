@@ -75,7 +75,7 @@ internal sealed class CoordinatorLink : IDisposable
     /// </summary>
     public void Tell(IActorRef actor, IAioMessage message, bool withInbox = true)
     {
-        _context.SendPendingQueueTraffic();
+        _context.Ledger.SendPendingQueueTraffic();
         Post(actor, message, withInbox);
     }
 

@@ -5,14 +5,14 @@ using Akka.Actor;
 namespace AioProcessing.Internal;
 
 /// <summary>
-/// This process's end of one queue actor, shared by every facade on it here (<see cref="AioContext.QueueChannelOf"/>).
+/// This process's end of one queue actor, shared by every facade on it here (<see cref="ProcessLedger.QueueChannelOf"/>).
 /// It keeps the data path off the round trip:
 /// <list type="bullet">
 /// <item><b>Puts</b> to an unbounded queue are written behind: a put is sent at once when nothing is in flight, and
 /// otherwise joins the next batch, sent when the coordinator confirms the one in flight. Put returns without waiting
 /// (unless <c>aio.queue.put-window</c> items are unconfirmed); <see cref="FlushAsync"/> waits for confirmation.
 /// Anything else this process sends to the coordinator first sends what is still waiting here
-/// (<see cref="SendUnsent"/>, through <see cref="AioContext.SendPendingQueueTraffic"/>), so that a lock released or an event
+/// (<see cref="SendUnsent"/>, through <see cref="ProcessLedger.SendPendingQueueTraffic"/>), so that a lock released or an event
 /// set after a put cannot overtake it. A bounded queue's puts wait for room, one request each, as Python's.</item>
 /// <item><b>Takes</b> in a process other than the coordinator's fetch up to <c>aio.queue.prefetch</c> items at once.
 /// The coordinator lends them until this process reports them taken (piggybacked on the next fetch, or after 2 ms);
@@ -116,7 +116,7 @@ internal sealed class QueueChannel
         {
             ThrowIfPutFailed();
             _outgoing.AddRange(items);
-            _context.CountUnsentPuts(items.Length);
+            _context.Ledger.CountUnsentPuts(items.Length);
             _unconfirmed += items.Length;
             if (_batchesInFlight == 0)
             {
@@ -352,7 +352,7 @@ internal sealed class QueueChannel
             }
 
             _takenUnreported += taken.Length;
-            _context.CountUnreportedTakes(taken.Length);
+            _context.Ledger.CountUnreportedTakes(taken.Length);
             _lastTake = Environment.TickCount64;
             ArmReportTimer(ReportDelay);
             return true;
@@ -452,14 +452,14 @@ internal sealed class QueueChannel
         }
     }
 
-    // The takes to report, now reported (whoever calls this sends them): zeroed here and in the context's count.
+    // The takes to report, now reported (whoever calls this sends them): zeroed here and in the ledger's count (ProcessLedger).
     private int TakeUnreported()
     {
         lock (_gate)
         {
             var taken = _takenUnreported;
             _takenUnreported = 0;
-            _context.CountUnreportedTakes(-taken);
+            _context.Ledger.CountUnreportedTakes(-taken);
             return taken;
         }
     }
@@ -510,7 +510,7 @@ internal sealed class QueueChannel
 
         var batch = _outgoing.GetRange(0, count).ToArray();
         _outgoing.RemoveRange(0, count);
-        _context.CountUnsentPuts(-count);
+        _context.Ledger.CountUnsentPuts(-count);
         return batch;
     }
 

@@ -51,7 +51,7 @@ public sealed class WorkerExecutor : ITargetExecutor
         {
             // As Python joins its queue feeder threads at exit: what the target put reaches its queues, and what it
             // fetched but never took goes back, before the parent hears that it ended.
-            context.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+            context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
         }
     }
 
@@ -61,7 +61,7 @@ public sealed class WorkerExecutor : ITargetExecutor
         // What the target's foreground threads put after it returned reaches its queues before the parent hears
         // that the process ended, as Python joins its feeder threads after the non-daemon threads.
         var context = Attach(environment);
-        context.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+        context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
     }
 
     private static void Warm(int number, string text, int[] numbers)
