@@ -73,10 +73,11 @@ switch ($Target) {
         Invoke-Dotnet run -c Release --project (Join-Path $root 'bench/AioProcessing.Bench') -- @Rest
     }
     'pack' {
-        # The libraries (with XML docs, README, symbols, Source Link), then the node program as the aio-node tool.
+        # The libraries (with XML docs, README, license, symbols, Source Link), then the node program as the aio-node
+        # tool. Without a public git remote the pack stops; for a feed on this machine only: pack -p:AioLocalPack=true.
         $packages = Join-Path $artifacts 'packages'
-        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.sln') -c Release -o $packages
-        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.Node/AioProcessing.Node.csproj') -c Release '-p:AioPackAsTool=true' -o $packages
+        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.sln') -c Release -o $packages @Rest
+        Invoke-Dotnet pack (Join-Path $root 'AioProcessing.Node/AioProcessing.Node.csproj') -c Release '-p:AioPackAsTool=true' -o $packages @Rest
     }
     'quickstart' {
         Invoke-Dotnet run -c Release --project (Join-Path $root 'examples/Quickstart')

@@ -38,6 +38,19 @@ public sealed class PackageConsumerSpecs
             Assert.Contains("R2R True", lines);
             Assert.Single(lines, l => l.StartsWith("START_MS ", StringComparison.Ordinal));
 
+            // What a package page shows: the license, and a README of the package's own whose links all leave the repository.
+            foreach (var package in Directory.GetFiles(Path.Combine(work.FullName, "feed"), "*.nupkg"))
+            {
+                using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+                using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+                var manifest = await nuspec.ReadToEndAsync(bound.Token);
+                Assert.Contains("<license type=\"expression\">MIT</license>", manifest, StringComparison.Ordinal);
+                Assert.Contains("<readme>README.md</readme>", manifest, StringComparison.Ordinal);
+                using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+                var links = System.Text.RegularExpressions.Regex.Matches(await readme.ReadToEndAsync(bound.Token), @"\]\(([^)]+)\)").Select(m => m.Groups[1].Value);
+                Assert.All(links, link => Assert.StartsWith("https://", link, StringComparison.Ordinal));
+            }
+
             // The dependency set is a deliberate choice: a package that joins it or leaves it changes this list.
             var approved = File.ReadAllLines(Path.Combine(PackageConsumer.RepositoryRoot(), "tests", "AioProcessing.Tests", "Packaging", "consumer-packages.approved.txt"))
                 .Where(line => line.Length > 0 && !line.StartsWith('#'))

@@ -83,7 +83,7 @@ internal static class PackageConsumer
 
         foreach (var project in new[] { "AioProcessing.Actors", "AioProcessing.Node", "AioProcessing.Api" })
         {
-            await RunAsync("dotnet", ["pack", Path.Combine(sources, project, project + ".csproj"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo"], sources, log, ct);
+            await RunAsync("dotnet", ["pack", Path.Combine(sources, project, project + ".csproj"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:AioLocalPack=true", "-nologo"], sources, log, ct);
         }
 
         Directory.CreateDirectory(app);
