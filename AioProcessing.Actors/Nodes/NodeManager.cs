@@ -22,6 +22,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     /// <summary>The actor's path relative to the coordinator's address.</summary>
     public const string Path = "/user/" + Name;
 
+    private IDisposable? _workerLevel;
     private readonly string _secret;
     private readonly Dictionary<string, NodeProtocol.ExpectWorker> _expected = [];
     private readonly Dictionary<string, IActorRef> _warmExpected = [];
@@ -111,7 +112,14 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <inheritdoc />
-    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+        _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, () => _workers.Count + _joined.Count);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _workerLevel?.Dispose();
 
     /// <summary>Props for the manager.</summary>
     public static Props Props(string secret) => Akka.Actor.Props.Create(() => new NodeManager(secret));

@@ -1,3 +1,4 @@
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
 
@@ -15,6 +16,7 @@ public sealed class LockActor : PrimitiveActor
     private readonly bool _ownerOnly;
     private bool _held;
     private Address? _holder;
+    private long _grantedAt;
     private long _grants;
 
     /// <summary>Creates an unheld lock; with <paramref name="ownerOnly"/>, only its holder's process may release it.</summary>
@@ -105,9 +107,12 @@ public sealed class LockActor : PrimitiveActor
         WaitProtocol.Acknowledge(Sender, request.RequestId);
     }
 
+    private protected override IEnumerable<(string Instrument, Func<long> Read)> Levels => [("aio.lock.waiters", () => _waiters.Count)];
+
     // Hand the lock straight to the next waiter: it never becomes free in between, so no one can barge in.
     private void HandOn()
     {
+        Instruments.LockHoldTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_grantedAt).TotalMilliseconds, MetricTag);
         if (_waiters.TryDequeue(out var next))
         {
             Grant(next.ReplyTo, next.RequestId, next.State);
@@ -122,6 +127,7 @@ public sealed class LockActor : PrimitiveActor
     private void Grant(IActorRef to, long requestId, WaitProtocol.Outcome grantedAs)
     {
         _holder = to.Path.Address;
+        _grantedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         to.Tell(new WaitProtocol.Result(requestId, grantedAs, ++_grants));
     }
 }

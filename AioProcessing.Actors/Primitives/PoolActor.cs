@@ -1,3 +1,4 @@
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
 
@@ -26,6 +27,10 @@ public sealed class PoolActor : PrimitiveActor
     private bool _closing;
     private bool _watchingForWorkers;
 
+    // Task counts beside the chunk collections, for the metrics' levels (read from the listener's thread).
+    private int _pendingTasks;
+    private int _runningTasks;
+
     /// <summary>Creates a pool that runs a chunk again at most <paramref name="maxRetries"/> times after its worker died.</summary>
     public PoolActor(int maxRetries)
     {
@@ -35,7 +40,7 @@ public sealed class PoolActor : PrimitiveActor
         Receive<Submit>(OnSubmit);
         Receive<NoWorkerTimeout>(_ => FailIfNoWorker());
         Receive<Pull>(OnPull);
-        Receive<Load>(m => Sender.Tell(new LoadReply(m.RequestId, _pending.Sum(c => c.Tasks), _running.Values.Sum(r => r.Chunk.Tasks), _idle.Count, _closing)));
+        Receive<Load>(m => Sender.Tell(new LoadReply(m.RequestId, _pendingTasks, _runningTasks, _idle.Count, _closing)));
         Receive<Close>(m =>
         {
             _closing = true;
@@ -53,6 +58,7 @@ public sealed class PoolActor : PrimitiveActor
             _pending.Clear();
             _pendingById.Clear();
             _running.Clear();
+            _pendingTasks = _runningTasks = 0;
             StopIdleWorkersIfDone();
             WaitProtocol.Acknowledge(Sender, m.RequestId);
         });
@@ -177,6 +183,7 @@ public sealed class PoolActor : PrimitiveActor
         if (outcome == WaitProtocol.Outcome.Cancelled && _pendingById.Remove(requestId, out var node))
         {
             _pending.Remove(node);
+            _pendingTasks -= node.Value.Tasks;
             node.Value.Owner.Tell(ChunkDone.Failure(requestId, ChunkStatus.Cancelled, "", "cancelled before it started", ""));
             StopIdleWorkersIfDone();
         }
@@ -196,11 +203,13 @@ public sealed class PoolActor : PrimitiveActor
         {
             _pending.Remove(_pendingById[chunk.RequestId]);
             _pendingById.Remove(chunk.RequestId);
+            _pendingTasks -= chunk.Tasks;
         }
 
         foreach (var (id, (worker, chunk)) in _running.Where(r => r.Value.Worker == node).ToList())
         {
             _running.Remove(id);
+            _runningTasks -= chunk.Tasks;
             if (chunk.Owner.Path.Address == node)
             {
                 continue;
@@ -214,6 +223,8 @@ public sealed class PoolActor : PrimitiveActor
             {
                 // First again: it was the oldest work when it was handed out.
                 _pendingById[id] = _pending.AddFirst(chunk with { Attempts = chunk.Attempts + 1 });
+                _pendingTasks += chunk.Tasks;
+                Instruments.PoolTasksRetried.Add(chunk.Tasks, MetricTag);
             }
         }
 
@@ -243,9 +254,21 @@ public sealed class PoolActor : PrimitiveActor
         }
 
         _pendingById[submit.RequestId] = _pending.AddLast(new Chunk(submit.RequestId, submit.Tasks, submit.Call, Sender, 0));
+        _pendingTasks += submit.Tasks;
         Dispatch();
         WatchForWorkers();
     }
+
+    /// <inheritdoc />
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        AssertInvariants();
+        return handled;
+    }
+
+    private protected override IEnumerable<(string Instrument, Func<long> Read)> Levels =>
+        [("aio.pool.tasks.queued", () => _pendingTasks), ("aio.pool.tasks.running", () => _runningTasks)];
 
     private void OnPull(Pull pull)
     {
@@ -253,6 +276,8 @@ public sealed class PoolActor : PrimitiveActor
         {
             if (_running.Remove(done.RequestId, out var ran))
             {
+                _runningTasks -= ran.Chunk.Tasks;
+                Instruments.PoolTasksDone.Add(ran.Chunk.Tasks, MetricTag);
                 ran.Chunk.Owner.Tell(done);
             }
         }
@@ -309,6 +334,8 @@ public sealed class PoolActor : PrimitiveActor
             _pending.RemoveFirst();
             _pendingById.Remove(chunk.RequestId);
             _running[chunk.RequestId] = (worker.Path.Address, chunk);
+            _pendingTasks -= chunk.Tasks;
+            _runningTasks += chunk.Tasks;
             items.Add(new WorkItem(chunk.RequestId, chunk.Tasks, chunk.Call));
             tasks += chunk.Tasks;
             bytes += chunk.Call.Length;
@@ -343,6 +370,7 @@ public sealed class PoolActor : PrimitiveActor
 
         _pending.Clear();
         _pendingById.Clear();
+        _pendingTasks = 0;
         StopIdleWorkersIfDone();
     }
 
@@ -355,6 +383,15 @@ public sealed class PoolActor : PrimitiveActor
                 worker.ReplyTo.Tell(new Work(worker.RequestId, []));
             }
         }
+    }
+
+    // The task counts kept beside the chunk collections (for the metrics and Load) agree with them.
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        System.Diagnostics.Debug.Assert(_pendingTasks == _pending.Sum(c => c.Tasks), "pending task count");
+        System.Diagnostics.Debug.Assert(_runningTasks == _running.Values.Sum(r => r.Chunk.Tasks), "running task count");
+        System.Diagnostics.Debug.Assert(_pendingById.Count == _pending.Count, "pending index");
     }
 
     private sealed record Chunk(long RequestId, int Tasks, byte[] Call, IActorRef Owner, int Attempts);

@@ -1,3 +1,4 @@
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Nodes;
 using Akka.Actor;
 
@@ -14,6 +15,7 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
 {
     private readonly Dictionary<Address, int> _heldBy = [];
     private readonly List<IWaiterSet> _waiterSets = [];
+    private readonly List<IDisposable> _levels = [];
 
     /// <summary>Routes cancellations, expiries, node deaths and retirement.</summary>
     protected PrimitiveActor()
@@ -27,11 +29,32 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <inheritdoc />
-    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(NodeProtocol.NodeDown));
+    /// <summary>The tag that names this primitive on its measurements (its actor's name).</summary>
+    private protected KeyValuePair<string, object?> MetricTag { get; private set; }
+
+    /// <summary>The levels this primitive reports while it lives (observed instrument name and a reading of a field or two).</summary>
+    private protected virtual IEnumerable<(string Instrument, Func<long> Read)> Levels => [];
 
     /// <inheritdoc />
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(NodeProtocol.NodeDown));
+        MetricTag = new(Instruments.PrimitiveTag, Self.Path.Name);
+        foreach (var (instrument, read) in Levels)
+        {
+            _levels.Add(Instruments.Register(instrument, Self.Path.Name, read));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        foreach (var level in _levels)
+        {
+            level.Dispose();
+        }
+    }
 
     /// <summary>A first-come-first-served set of waiters whose deadlines this actor's timers enforce, failed all at once on retirement.</summary>
     private protected WaitQueue<TState> NewWaitQueue<TState>()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
 
@@ -334,8 +335,11 @@ public sealed class QueueActor : PrimitiveActor
         }
     }
 
+    private protected override IEnumerable<(string Instrument, Func<long> Read)> Levels => [("aio.queue.depth", () => _items.Count + _lentCount)];
+
     private void Admit(byte[][] items)
     {
+        Instruments.QueuePuts.Add(items.Length, MetricTag);
         _unfinished += items.Length;
         foreach (var item in items)
         {
@@ -383,6 +387,10 @@ public sealed class QueueActor : PrimitiveActor
 
         var items = taking.ToArray();
         var count = items.Length;
+        if (!prefetch)
+        {
+            Instruments.QueueGets.Add(count, MetricTag);
+        }
 
         if (prefetch)
         {
@@ -429,11 +437,14 @@ public sealed class QueueActor : PrimitiveActor
             return;
         }
 
-        for (var i = 0; i < count && lent.First is not null; i++)
+        var settled = 0;
+        for (; settled < count && lent.First is not null; settled++)
         {
             lent.RemoveFirst();
             _lentCount--;
         }
+
+        Instruments.QueueGets.Add(settled, MetricTag);
 
         if (lent.Count == 0)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using AioProcessing.Actors;
 using AioProcessing.Actors.Client;
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Node.Lane;
 using Akka.Actor;
@@ -26,6 +27,8 @@ internal sealed class CoordinatorLink : IDisposable
     // held lock) loses at most this much CPU time, and calls to an actor whose answers keep missing the window spin
     // ever more rarely (SpinHistory): a pool's applies, answered when a worker ran them, spun 20 µs each, and
     // 20,000 of them at once spent 0.4 s doing so.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> RequestNames = new();
+
     private static readonly long LocalSpinTicks = System.Diagnostics.Stopwatch.Frequency * 20 / 1_000_000;
 
     // Over the lane an answer takes one round trip of a Unix socket (20-40 µs here): a caller that spins that long is
@@ -118,6 +121,10 @@ internal sealed class CoordinatorLink : IDisposable
         ct.ThrowIfCancellationRequested();
         _context.ThrowIfDisposed();
         var id = request.RequestId;
+        // Measured only while someone listens: a histogram with no listener and an activity source with none cost a
+        // flag check each.
+        var started = Instruments.CallDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        using var activity = Instruments.Source.HasListeners() ? StartActivity(actor, request) : null;
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)_context.Settings.AskGrace.TotalMilliseconds;
         var answer = Inbox.Expect(id, deadline, Blocking.InSyncCall);
         try
@@ -163,6 +170,10 @@ internal sealed class CoordinatorLink : IDisposable
         finally
         {
             await registration.DisposeAsync().ConfigureAwait(false);
+            if (started != 0)
+            {
+                Instruments.CallDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>(Instruments.RequestTag, RequestName(request)));
+            }
         }
 
         return reply switch
@@ -171,6 +182,19 @@ internal sealed class CoordinatorLink : IDisposable
             WaitProtocol.Failed failed => throw ToException(failed),
             _ => throw new InvalidOperationException($"Unexpected answer {reply.GetType().Name} from {actor.Path} to {request.GetType().Name}."),
         };
+    }
+
+    // "LockActor.Acquire": the request's protocol and message, once per type.
+    private static string RequestName(IAioRequest request) =>
+        RequestNames.GetOrAdd(request.GetType(), static type => type.DeclaringType is { } protocol ? protocol.Name + "." + type.Name : type.Name);
+
+    // A client span per call, carrying the path it takes (lane, Akka.Remote, local) and the primitive's actor.
+    private System.Diagnostics.Activity? StartActivity(IActorRef actor, IAioRequest request)
+    {
+        var activity = Instruments.Source.StartActivity("aio " + RequestName(request), System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag(Instruments.PrimitiveTag, actor.Path.Name);
+        activity?.SetTag("aio.link", Path);
+        return activity;
     }
 
     /// <summary>Asks a request that cannot block.</summary>

@@ -62,6 +62,9 @@ public static class WorkerLauncher
         // Socket completions on the socket engine's own thread, not the thread pool: a target that blocks pool
         // threads in sync facades must not starve the reads that carry their answers (DotNetty reads through them).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        // A diagnostic tool that launched the application (dotnet-counters collect -- app, dotnet-trace) hands it a
+        // port to connect to, usually with "suspend": a worker that inherited it would wait for that tool forever.
+        start.Environment.Remove("DOTNET_DiagnosticPorts");
 
         if (fullyOptimized)
         {

@@ -52,6 +52,20 @@ public sealed class ExampleSpecs
         Assert.Contains("Orders 3 + 4 + 5 = 12; squared by a worker process: 144", output, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task Observability_exports_the_meters_instruments_and_the_calls_spans_through_OpenTelemetry()
+    {
+        var output = await RunAsync("Observability");
+        Assert.Contains("SUM 15 SQUARES 338350", Lines(output));
+        foreach (var instrument in new[] { "aio.queue.puts", "aio.queue.gets", "aio.queue.depth", "aio.lock.waiters", "aio.lock.hold_time", "aio.pool.tasks.done", "aio.pool.tasks.queued", "aio.pool.tasks.running", "aio.workers", "aio.call.duration" })
+        {
+            Assert.Contains($"Metric Name: {instrument},", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Activity.DisplayName:        aio PoolActor.Submit", output, StringComparison.Ordinal);
+        Assert.Contains("Activity.DisplayName:        aio LockActor.Acquire", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the example's own build (same configuration as this test's) and returns its output once it exited 0.</summary>
     private static async Task<string> RunAsync(string example)
     {
