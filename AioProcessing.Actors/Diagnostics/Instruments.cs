@@ -15,6 +15,9 @@ internal static class Instruments
     /// <summary>The tag that names the primitive (its actor's name) on every per-primitive measurement.</summary>
     public const string PrimitiveTag = "aio.primitive";
 
+    /// <summary>The tag that names the coordinator (its address) on every measurement of the coordinator's actors.</summary>
+    public const string CoordinatorTag = "aio.coordinator";
+
     /// <summary>The tag that names a call's request type on <see cref="CallDuration"/>.</summary>
     public const string RequestTag = "aio.request";
 
@@ -54,11 +57,12 @@ internal static class Instruments
 
     /// <summary>Reports <paramref name="read"/> under the observed instrument <paramref name="instrument"/> until the result is disposed.</summary>
     /// <param name="instrument">One of the observed instruments' names (aio.queue.depth, aio.lock.waiters, …).</param>
-    /// <param name="primitive">The value of <see cref="PrimitiveTag"/>, or null for a process-wide level.</param>
+    /// <param name="primitive">The value of <see cref="PrimitiveTag"/>, or null for a coordinator-wide level.</param>
+    /// <param name="coordinator">The value of <see cref="CoordinatorTag"/>.</param>
     /// <param name="read">Reads the level; called on the listener's thread, so it must only read a field or two.</param>
-    public static IDisposable Register(string instrument, string? primitive, Func<long> read)
+    public static IDisposable Register(string instrument, string? primitive, string coordinator, Func<long> read)
     {
-        var reading = new Reading(instrument, primitive, read);
+        var reading = new Reading(instrument, primitive, coordinator, read);
         Readings.TryAdd(reading, 0);
         return reading;
     }
@@ -72,18 +76,21 @@ internal static class Instruments
         {
             if (reading.Instrument == instrument)
             {
+                var coordinator = new KeyValuePair<string, object?>(CoordinatorTag, reading.Coordinator);
                 yield return reading.Primitive is null
-                    ? new Measurement<long>(reading.Read())
-                    : new Measurement<long>(reading.Read(), new KeyValuePair<string, object?>(PrimitiveTag, reading.Primitive));
+                    ? new Measurement<long>(reading.Read(), coordinator)
+                    : new Measurement<long>(reading.Read(), new KeyValuePair<string, object?>(PrimitiveTag, reading.Primitive), coordinator);
             }
         }
     }
 
-    private sealed class Reading(string instrument, string? primitive, Func<long> read) : IDisposable
+    private sealed class Reading(string instrument, string? primitive, string coordinator, Func<long> read) : IDisposable
     {
         public string Instrument { get; } = instrument;
 
         public string? Primitive { get; } = primitive;
+
+        public string Coordinator { get; } = coordinator;
 
         public Func<long> Read { get; } = read;
 

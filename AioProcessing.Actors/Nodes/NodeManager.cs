@@ -115,7 +115,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
-        _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, () => _workers.Count + _joined.Count);
+        _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), () => _workers.Count + _joined.Count);
     }
 
     /// <inheritdoc />

@@ -112,7 +112,7 @@ public sealed class LockActor : PrimitiveActor
     // Hand the lock straight to the next waiter: it never becomes free in between, so no one can barge in.
     private void HandOn()
     {
-        Instruments.LockHoldTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_grantedAt).TotalMilliseconds, MetricTag);
+        Instruments.LockHoldTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_grantedAt).TotalMilliseconds, MetricTags);
         if (_waiters.TryDequeue(out var next))
         {
             Grant(next.ReplyTo, next.RequestId, next.State);

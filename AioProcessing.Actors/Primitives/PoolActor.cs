@@ -224,7 +224,7 @@ public sealed class PoolActor : PrimitiveActor
                 // First again: it was the oldest work when it was handed out.
                 _pendingById[id] = _pending.AddFirst(chunk with { Attempts = chunk.Attempts + 1 });
                 _pendingTasks += chunk.Tasks;
-                Instruments.PoolTasksRetried.Add(chunk.Tasks, MetricTag);
+                Instruments.PoolTasksRetried.Add(chunk.Tasks, MetricTags);
             }
         }
 
@@ -277,7 +277,7 @@ public sealed class PoolActor : PrimitiveActor
             if (_running.Remove(done.RequestId, out var ran))
             {
                 _runningTasks -= ran.Chunk.Tasks;
-                Instruments.PoolTasksDone.Add(ran.Chunk.Tasks, MetricTag);
+                Instruments.PoolTasksDone.Add(ran.Chunk.Tasks, MetricTags);
                 ran.Chunk.Owner.Tell(done);
             }
         }

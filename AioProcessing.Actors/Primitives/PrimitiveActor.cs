@@ -29,8 +29,8 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The tag that names this primitive on its measurements (its actor's name).</summary>
-    private protected KeyValuePair<string, object?> MetricTag { get; private set; }
+    /// <summary>The tags of this primitive's measurements: its actor's name and its coordinator's address.</summary>
+    private protected System.Diagnostics.TagList MetricTags { get; private set; }
 
     /// <summary>The levels this primitive reports while it lives (observed instrument name and a reading of a field or two).</summary>
     private protected virtual IEnumerable<(string Instrument, Func<long> Read)> Levels => [];
@@ -39,10 +39,11 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(NodeProtocol.NodeDown));
-        MetricTag = new(Instruments.PrimitiveTag, Self.Path.Name);
+        var coordinator = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        MetricTags = new System.Diagnostics.TagList { { Instruments.PrimitiveTag, Self.Path.Name }, { Instruments.CoordinatorTag, coordinator } };
         foreach (var (instrument, read) in Levels)
         {
-            _levels.Add(Instruments.Register(instrument, Self.Path.Name, read));
+            _levels.Add(Instruments.Register(instrument, Self.Path.Name, coordinator, read));
         }
     }
 

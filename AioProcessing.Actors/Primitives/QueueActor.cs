@@ -339,7 +339,7 @@ public sealed class QueueActor : PrimitiveActor
 
     private void Admit(byte[][] items)
     {
-        Instruments.QueuePuts.Add(items.Length, MetricTag);
+        Instruments.QueuePuts.Add(items.Length, MetricTags);
         _unfinished += items.Length;
         foreach (var item in items)
         {
@@ -389,7 +389,7 @@ public sealed class QueueActor : PrimitiveActor
         var count = items.Length;
         if (!prefetch)
         {
-            Instruments.QueueGets.Add(count, MetricTag);
+            Instruments.QueueGets.Add(count, MetricTags);
         }
 
         if (prefetch)
@@ -444,7 +444,7 @@ public sealed class QueueActor : PrimitiveActor
             _lentCount--;
         }
 
-        Instruments.QueueGets.Add(settled, MetricTag);
+        Instruments.QueueGets.Add(settled, MetricTags);
 
         if (lent.Count == 0)
         {
