@@ -84,9 +84,12 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
             return;
         }
 
-        // Enqueue is a full fence, and so is a sleeper's increment: either this sees the sleeper, or the sleeper sees
-        // the work before it waits.
+        // A full fence on each side: between publishing the work and reading the sleepers here, and a sleeper's
+        // increment before it looks for work. Either this sees the sleeper, or the sleeper sees the work before it
+        // waits. (Enqueue publishes with a release store, which a later load may pass: without the fence here a
+        // wake-up could be lost and the work wait for the next Execute.)
         _work.Enqueue(run);
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleepers) > 0)
         {
             lock (_gate)
