@@ -55,6 +55,9 @@ internal static class Instruments
     /// <summary>Round trips from a facade to the coordinator's actor and back, as the calling process sees them.</summary>
     public static Histogram<double> CallDuration { get; } = Meter.CreateHistogram<double>("aio.call.duration", "ms", "Calls from a process to a primitive in the coordinator, request to answer.");
 
+    /// <summary>The value of <see cref="CoordinatorTag"/> for measurements made in <paramref name="system"/>: its address.</summary>
+    public static string CoordinatorOf(Akka.Actor.ActorSystem system) => ((Akka.Actor.ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+
     /// <summary>Reports <paramref name="read"/> under the observed instrument <paramref name="instrument"/> until the result is disposed.</summary>
     /// <param name="instrument">One of the observed instruments' names (aio.queue.depth, aio.lock.waiters, …).</param>
     /// <param name="primitive">The value of <see cref="PrimitiveTag"/>, or null for a coordinator-wide level.</param>

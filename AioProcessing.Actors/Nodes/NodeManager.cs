@@ -22,7 +22,6 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     /// <summary>The actor's path relative to the coordinator's address.</summary>
     public const string Path = "/user/" + Name;
 
-    private IDisposable? _workerLevel;
     private readonly string _secret;
     private readonly Dictionary<string, NodeProtocol.ExpectWorker> _expected = [];
     private readonly Dictionary<string, IActorRef> _warmExpected = [];
@@ -111,11 +110,14 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    // The worker count's reading, registered for this actor's life.
+    private IDisposable? _workerLevel;
+
     /// <inheritdoc />
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
-        _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), () => _workers.Count + _joined.Count);
+        _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, Diagnostics.Instruments.CoordinatorOf(Context.System), () => _workers.Count + _joined.Count);
     }
 
     /// <inheritdoc />

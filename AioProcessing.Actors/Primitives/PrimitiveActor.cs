@@ -39,7 +39,7 @@ public abstract class PrimitiveActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(NodeProtocol.NodeDown));
-        var coordinator = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        var coordinator = Instruments.CoordinatorOf(Context.System);
         MetricTags = new System.Diagnostics.TagList { { Instruments.PrimitiveTag, Self.Path.Name }, { Instruments.CoordinatorTag, coordinator } };
         foreach (var (instrument, read) in Levels)
         {
