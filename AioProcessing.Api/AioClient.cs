@@ -30,9 +30,9 @@ public static class AioClient
 
         var (mine, theirs) = await AioPipe.CreateAsync(duplex: true, context, ct).ConfigureAwait(false);
         var channel = context.Ledger.QueueChannelOf(backlog);
-        channel.KnowMaxSize(0);
-        await channel.PutAsync([context.Payloads.Serialize(theirs, "The connection", nameof(address))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
-        await channel.FlushAsync(ct).ConfigureAwait(false);
+        channel.Writer.KnowMaxSize(0);
+        await channel.Writer.PutAsync([context.Payloads.Serialize(theirs, "The connection", nameof(address))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
+        await channel.Writer.FlushAsync(ct).ConfigureAwait(false);
         // The listener's end is the listener's now (it travels held in transit until accepted): this process lets its copy go.
         await theirs.CloseAsync().ConfigureAwait(false);
         return mine;

@@ -35,7 +35,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         _send = send;
         _receive = receive;
         _sendChannel = send is null ? null : context.Ledger.QueueChannelOf(send);
-        _sendChannel?.KnowMaxSize(0);
+        _sendChannel?.Writer.KnowMaxSize(0);
         _receiveChannel = receive is null ? null : context.Ledger.QueueChannelOf(receive);
         if (!context.IsDisposedOrLost)
         {
@@ -157,7 +157,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
 
     /// <inheritdoc cref="Poll(TimeSpan?, CancellationToken)"/>
     public Task<bool> PollAsync(TimeSpan? timeout = null, CancellationToken ct = default) =>
-        ReceiveChannel().PollAsync(Requests.TimeoutMs(timeout), ct);
+        ReceiveChannel().Reader.PollAsync(Requests.TimeoutMs(timeout), ct);
 
     /// <summary>
     /// Closes this process's copy of the end. Once every copy of it is closed (in every process that holds one) or
@@ -177,7 +177,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         // Earlier sends are delivered before the copy is let go.
         if (_sendChannel is not null)
         {
-            await _sendChannel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await _sendChannel.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         _context.Link.Tell(EndKey, new PipeEnd.Release(EndSide));
@@ -195,7 +195,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
         var channel = _sendChannel ?? throw new InvalidOperationException("This end of the pipe only receives (Pipe(duplex: false)).");
         try
         {
-            await channel.PutAsync([bytes], WaitProtocol.Infinite, ct).ConfigureAwait(false);
+            await channel.Writer.PutAsync([bytes], WaitProtocol.Infinite, ct).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
@@ -205,7 +205,7 @@ public sealed class AioConnection : IDisposable, IAsyncDisposable
 
     private async Task<byte[]> RecvEncodedAsync(TimeSpan? timeout, CancellationToken ct)
     {
-        var (outcome, item) = await ReceiveChannel().TakeOneAsync(Requests.TimeoutMs(timeout), ct).ConfigureAwait(false);
+        var (outcome, item) = await ReceiveChannel().Reader.TakeOneAsync(Requests.TimeoutMs(timeout), ct).ConfigureAwait(false);
         return outcome switch
         {
             WaitProtocol.Outcome.Granted => item!,

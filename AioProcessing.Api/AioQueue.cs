@@ -46,7 +46,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
         Channel = Context.Ledger.QueueChannelOf(Actor);
         if (name is null)
         {
-            Channel.KnowMaxSize(Math.Max(0, maxsize));
+            Channel.Writer.KnowMaxSize(Math.Max(0, maxsize));
         }
     }
 
@@ -141,7 +141,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <summary>Takes an item if one is there now; false otherwise (also when the queue is completed and empty).</summary>
     public bool TryGet(out T item)
     {
-        var (outcome, bytes) = Blocking.Wait(() => Channel.TakeOneAsync(0, CancellationToken.None));
+        var (outcome, bytes) = Blocking.Wait(() => Channel.Reader.TakeOneAsync(0, CancellationToken.None));
         item = outcome == WaitProtocol.Outcome.Granted ? Decode(bytes!) : default!;
         return outcome == WaitProtocol.Outcome.Granted;
     }
@@ -158,7 +158,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         var timeoutMs = Requests.TimeoutMs(timeout);
-        var (outcome, items) = await Channel.TakeAsync(max, timeoutMs, ct).ConfigureAwait(false);
+        var (outcome, items) = await Channel.Reader.TakeAsync(max, timeoutMs, ct).ConfigureAwait(false);
         ThrowUnlessGranted(outcome, timeout);
         return [.. items.Select(Decode)];
     }
@@ -169,7 +169,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     {
         while (true)
         {
-            var (outcome, items) = await Channel.TakeAsync(Context.Settings.QueuePrefetch, WaitProtocol.Infinite, ct).ConfigureAwait(false);
+            var (outcome, items) = await Channel.Reader.TakeAsync(Context.Settings.QueuePrefetch, WaitProtocol.Infinite, ct).ConfigureAwait(false);
             if (outcome == WaitProtocol.Outcome.Closed)
             {
                 yield break;
@@ -192,7 +192,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <inheritdoc cref="Complete"/>
     public async Task CompleteAsync(CancellationToken ct = default)
     {
-        await Channel.FlushAsync(ct).ConfigureAwait(false);
+        await Channel.Writer.FlushAsync(ct).ConfigureAwait(false);
         await Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new QueueActor.Complete(CoordinatorLink.NextId()), ct).ConfigureAwait(false);
     }
 
@@ -211,7 +211,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     /// <param name="ct">Stops waiting for the coordinator's answer.</param>
     public async Task ShutdownAsync(bool immediate = false, CancellationToken ct = default)
     {
-        await Channel.FlushAsync(ct).ConfigureAwait(false);
+        await Channel.Writer.FlushAsync(ct).ConfigureAwait(false);
         await Context.Link.AskAsync<WaitProtocol.Ack>(Actor, new QueueActor.Complete(CoordinatorLink.NextId(), immediate), ct).ConfigureAwait(false);
     }
 
@@ -220,7 +220,7 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
     public void Flush() => Blocking.Wait(() => FlushAsync());
 
     /// <inheritdoc cref="Flush"/>
-    public Task FlushAsync(CancellationToken ct = default) => Channel.FlushAsync(ct);
+    public Task FlushAsync(CancellationToken ct = default) => Channel.Writer.FlushAsync(ct);
 
     /// <summary>
     /// Declares that this process puts no more items through this facade, as Python's <c>Queue.close()</c>:
@@ -269,20 +269,20 @@ public class AioQueue<T> : AioPrimitive, IAioFacade<AioQueue<T>>
         }
 
         var timeoutMs = Requests.TimeoutMs(timeout);
-        if (!await Channel.PutAsync(items, timeoutMs, ct).ConfigureAwait(false))
+        if (!await Channel.Writer.PutAsync(items, timeoutMs, ct).ConfigureAwait(false))
         {
             throw new QueueFullException(timeoutMs == 0 ? "The queue is full." : $"The queue stayed full for {timeout}.");
         }
 
         if (ConfirmPuts)
         {
-            await Channel.FlushAsync(ct).ConfigureAwait(false);
+            await Channel.Writer.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 
     private async Task<T> GetCoreAsync(TimeSpan? timeout, CancellationToken ct)
     {
-        var (outcome, item) = await Channel.TakeOneAsync(Requests.TimeoutMs(timeout), ct).ConfigureAwait(false);
+        var (outcome, item) = await Channel.Reader.TakeOneAsync(Requests.TimeoutMs(timeout), ct).ConfigureAwait(false);
         ThrowUnlessGranted(outcome, timeout);
         return Decode(item!);
     }

@@ -20,7 +20,7 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
         : base(context, PrimitiveHost.Kind.SimpleQueue)
     {
         _channel = Context.Ledger.QueueChannelOf(Actor);
-        _channel.KnowMaxSize(0);
+        _channel.Writer.KnowMaxSize(0);
     }
 
     /// <summary>Finds the simple queue called <paramref name="name"/> in the coordinator, creating it empty if there is none.</summary>
@@ -31,14 +31,14 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
         : base(context, PrimitiveHost.Kind.SimpleQueue, name: name, shape: TypeShape.Of(typeof(T)))
     {
         _channel = Context.Ledger.QueueChannelOf(Actor);
-        _channel.KnowMaxSize(0);
+        _channel.Writer.KnowMaxSize(0);
     }
 
     private AioSimpleQueue(AioContext context, IActorRef actor)
         : base(context, actor)
     {
         _channel = Context.Ledger.QueueChannelOf(Actor);
-        _channel.KnowMaxSize(0);
+        _channel.Writer.KnowMaxSize(0);
     }
 
     /// <summary>Whether the queue holds no item now (Python's <c>empty()</c>).</summary>
@@ -60,7 +60,7 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
             throw new InvalidOperationException("This queue was closed in this process (Close was called).");
         }
 
-        await _channel.PutAsync([Context.Payloads.Serialize(item, "The queue item", nameof(item))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
+        await _channel.Writer.PutAsync([Context.Payloads.Serialize(item, "The queue item", nameof(item))], WaitProtocol.Infinite, ct).ConfigureAwait(false);
     }
 
     /// <summary>Takes the oldest item, waiting without limit for one (cancellable).</summary>
@@ -70,14 +70,14 @@ public sealed class AioSimpleQueue<T> : AioPrimitive, IAioFacade<AioSimpleQueue<
     /// <inheritdoc cref="Get"/>
     public async Task<T> GetAsync(CancellationToken ct = default)
     {
-        var (outcome, item) = await _channel.TakeOneAsync(WaitProtocol.Infinite, ct).ConfigureAwait(false);
+        var (outcome, item) = await _channel.Reader.TakeOneAsync(WaitProtocol.Infinite, ct).ConfigureAwait(false);
         return outcome == WaitProtocol.Outcome.Granted
             ? Context.Payloads.Deserialize<T>(item!)
             : throw new QueueCompletedException();
     }
 
     /// <summary>Waits until the coordinator holds every item this process put.</summary>
-    public Task FlushAsync(CancellationToken ct = default) => _channel.FlushAsync(ct);
+    public Task FlushAsync(CancellationToken ct = default) => _channel.Writer.FlushAsync(ct);
 
     /// <summary>This process puts no more items through this facade (Python's <c>close()</c>); later puts throw.</summary>
     public void Close() => _closed = true;

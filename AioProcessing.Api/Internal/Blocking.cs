@@ -37,6 +37,31 @@ internal static class Blocking
         }
     }
 
+    /// <summary>
+    /// Awaits <paramref name="task"/>, except in a sync twin's call, where it waits on this thread: the rest of the
+    /// call (often a send) then stays on the caller's thread instead of running on the thread that completed the
+    /// task, and a caller blocking a thread-pool thread never needs another one to wake up.
+    /// </summary>
+    public static ValueTask<T> AwaitHere<T>(Task<T> task) => InSyncCall ? new(task.GetAwaiter().GetResult()) : new(task);
+
+    /// <inheritdoc cref="AwaitHere{T}(Task{T})"/>
+    /// <param name="task">What to wait for.</param>
+    /// <param name="ct">Stops the wait (not <paramref name="task"/>) with <see cref="OperationCanceledException"/>.</param>
+    public static ValueTask AwaitHere(Task task, CancellationToken ct)
+    {
+        if (!InSyncCall)
+        {
+            return new(task.WaitAsync(ct));
+        }
+
+        task.Wait(ct);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Enters <paramref name="gate"/> within <paramref name="timeout"/>, on this thread in a sync twin's call (see <see cref="AwaitHere{T}(Task{T})"/>).</summary>
+    public static ValueTask<bool> EnterHere(SemaphoreSlim gate, TimeSpan timeout, CancellationToken ct) =>
+        InSyncCall ? new(gate.Wait(timeout, ct)) : new(gate.WaitAsync(timeout, ct));
+
     private static TTask Issue<TTask>(Func<TTask> call)
         where TTask : Task
     {

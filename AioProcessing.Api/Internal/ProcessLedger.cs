@@ -21,10 +21,10 @@ internal sealed class ProcessLedger(AioContext context)
     /// <summary>This process's end of the queue actor <paramref name="actor"/>, shared by all its facades here.</summary>
     public QueueChannel QueueChannelOf(IActorRef actor) => _queues.GetOrAdd(actor.Path, static (_, state) => new QueueChannel(state.Context, state.Actor), (Context: context, Actor: actor));
 
-    /// <summary>Counts puts that wait in a <see cref="QueueChannel"/> behind the batch in flight (negative: sent).</summary>
+    /// <summary>Counts puts that wait in a <see cref="QueueWriter"/> behind the batch in flight (negative: sent).</summary>
     public void CountUnsentPuts(int delta) => Interlocked.Add(ref _unsentPuts, delta);
 
-    /// <summary>Counts takes that a <see cref="QueueChannel"/> has not reported to the coordinator yet (negative: reported).</summary>
+    /// <summary>Counts takes that a <see cref="QueueReader"/> has not reported to the coordinator yet (negative: reported).</summary>
     public void CountUnreportedTakes(int delta) => Interlocked.Add(ref _unreportedTakes, delta);
 
     /// <summary>
@@ -46,12 +46,12 @@ internal sealed class ProcessLedger(AioContext context)
         {
             if (puts)
             {
-                channel.SendUnsent();
+                channel.Writer.SendUnsent();
             }
 
             if (takes)
             {
-                channel.ReportTakesNow();
+                channel.Reader.ReportTakesNow();
             }
         }
     }
@@ -67,14 +67,14 @@ internal sealed class ProcessLedger(AioContext context)
         {
             try
             {
-                await channel.FlushAsync(cts.Token).ConfigureAwait(false);
+                await channel.Writer.FlushAsync(cts.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or CoordinatorLostException)
             {
                 // Reported to the putter by its own later calls; ending the process must go on.
             }
 
-            channel.GiveBack();
+            channel.Reader.GiveBack();
         }
 
         // A worker's exit report goes on Akka.Remote: what went ahead on the lane must reach its actors first.
