@@ -326,7 +326,7 @@ public sealed class ProcessSpecs : IClassFixture<ContextFixture>
 
     private static void ContendFromPool(AioLock lck, AioQueue<int> done)
     {
-        var callers = Enumerable.Range(0, 256).Select(i => Task.Run(() => Primitives.FacadeSpecs.ContendSync(lck, done, i))).ToArray();
+        var callers = Enumerable.Range(0, 256).Select(i => Task.Run(() => LockContention.ContendSync(lck, done, i))).ToArray();
         if (!Task.WaitAll(callers, TimeSpan.FromSeconds(60)))
         {
             throw new TimeoutException("the blocking callers did not finish within 60 s");

@@ -3,8 +3,8 @@ using Xunit;
 namespace AioProcessing.Tests.Support;
 
 /// <summary>
-/// A coordinator for one spec class. Disposing it kills every worker process its specs started, so no child
-/// outlives the run whatever a spec did.
+/// A coordinator for one spec class, or for the classes of one collection (FacadeCollection). Disposing it kills
+/// every worker process its specs started, so no child outlives the run whatever a spec did.
 /// </summary>
 public sealed class ContextFixture : IAsyncLifetime
 {
