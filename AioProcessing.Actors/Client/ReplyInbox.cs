@@ -200,10 +200,3 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
 
     private readonly record struct Pending(TaskCompletionSource<IAioReply> Completion, long Deadline, List<byte[]> Parts);
 }
-
-/// <summary>A reply whose first item may have been sent ahead in parts (<see cref="Primitives.QueueActor.ItemPart"/>).</summary>
-public interface IAssembledReply
-{
-    /// <summary>The reply with its first item preceded by <paramref name="parts"/>.</summary>
-    IAioReply Assemble(IReadOnlyList<byte[]> parts);
-}

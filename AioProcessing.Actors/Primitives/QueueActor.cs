@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Serialization;
 using Akka.Actor;
@@ -36,13 +35,12 @@ public sealed class QueueActor : PrimitiveActor
 
     private readonly int _maxSize;
     private readonly LinkedList<byte[]> _items = new();
-    private readonly Dictionary<Address, LinkedList<byte[]>> _lent = [];
+    private readonly QueueLoans _loans = new();
     private readonly WaitQueue<TakeWaiter> _takers;
     private readonly WaitQueue<byte[][]> _putters;
     private readonly WaitQueue<bool> _joiners;
-    private readonly Dictionary<(Address, long), List<byte[]>> _incoming = [];
-    private int _lentCount;
-    private long _unfinished;
+    private readonly ItemParts _parts = new();
+    private readonly UnfinishedTasks _tasks;
     private bool _completed;
     private bool _discarding;
     private PipeEndHolders? _pipeEnds;
@@ -54,24 +52,16 @@ public sealed class QueueActor : PrimitiveActor
         _takers = NewWaitQueue<TakeWaiter>();
         _putters = NewWaitQueue<byte[][]>();
         _joiners = NewWaitQueue<bool>();
-        Receive<ItemPart>(m =>
-        {
-            var key = (Sender.Path.Address, m.RequestId);
-            if (!_incoming.TryGetValue(key, out var parts))
-            {
-                _incoming[key] = parts = [];
-            }
-
-            parts.Add(m.Bytes);
-        });
+        _tasks = new UnfinishedTasks(_joiners);
+        Receive<ItemPart>(m => _parts.Add(Sender.Path.Address, m));
         Receive<Put>(OnPut);
         Receive<Take>(OnTake);
         Receive<Consumed>(m => Settle(Sender.Path.Address, m.Count));
         Receive<Return>(OnReturn);
-        Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count + _lentCount, _maxSize, _completed)));
+        Receive<CountQuery>(m => Sender.Tell(new CountReply(m.RequestId, _items.Count + _loans.Count, _maxSize, _completed)));
         Receive<Complete>(OnComplete);
         Receive<TaskDone>(OnTaskDone);
-        Receive<JoinTasks>(OnJoinTasks);
+        Receive<JoinTasks>(m => _tasks.Join(m, Sender));
         Receive<PipeEnd.Hold>(m => PipeEnds.Hold(m.Side, Sender.Path.Address, m.Other));
         Receive<PipeEnd.Release>(m => PipeEnds.Release(m.Side, Sender.Path.Address));
         Receive<PipeEnd.Transfer>(m => PipeEnds.Transfer(m.Side, m.Token, m.Other));
@@ -115,7 +105,7 @@ public sealed class QueueActor : PrimitiveActor
     public sealed record Taken(long RequestId, WaitProtocol.Outcome Outcome, byte[][] Items) : IAioReply, Client.IAssembledReply
     {
         /// <inheritdoc />
-        public IAioReply Assemble(IReadOnlyList<byte[]> parts) => this with { Items = [Join(parts, Items[0]), .. Items[1..]] };
+        public IAioReply Assemble(IReadOnlyList<byte[]> parts) => this with { Items = [ItemParts.Join(parts, Items[0]), .. Items[1..]] };
     }
 
     /// <summary>The sender's process took <paramref name="Count"/> more of the items lent to it (oldest first). Not answered.</summary>
@@ -166,20 +156,13 @@ public sealed class QueueActor : PrimitiveActor
         _takers.WithdrawFrom(node);
         _putters.WithdrawFrom(node);
         _joiners.WithdrawFrom(node);
-        foreach (var key in _incoming.Keys.Where(k => k.Item1 == node).ToList())
-        {
-            _incoming.Remove(key);
-        }
-
-        if (_lent.Remove(node, out var lent))
+        _parts.Forget(node);
+        if (_loans.Forfeit(node) is { } lent)
         {
             // Its process is gone: whatever it had not reported taken goes back, ahead of everything queued.
-            _lentCount -= lent.Count;
             Restore(lent);
             Serve();
         }
-
-        AssertInvariants();
     }
 
     /// <inheritdoc />
@@ -199,15 +182,11 @@ public sealed class QueueActor : PrimitiveActor
         }
     }
 
-    private bool HasRoomFor(int count) => _maxSize <= 0 || _items.Count + _lentCount + count <= _maxSize || (_items.Count + _lentCount == 0);
+    private bool HasRoomFor(int count) => _maxSize <= 0 || _items.Count + _loans.Count + count <= _maxSize || (_items.Count + _loans.Count == 0);
 
     private void OnPut(Put request)
     {
-        if (request.Assembled && _incoming.Remove((Sender.Path.Address, request.RequestId), out var parts))
-        {
-            request = request with { Items = [Join(parts, request.Items[0])], Assembled = false };
-        }
-
+        request = _parts.Assemble(Sender.Path.Address, request);
         if (_completed)
         {
             WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.ShutDown, "the queue was completed (shut down): no more items may be put", Context);
@@ -244,7 +223,7 @@ public sealed class QueueActor : PrimitiveActor
         {
             Hand(Sender, request.RequestId, Math.Max(1, request.Max), request.Prefetch);
         }
-        else if (_completed && _lentCount == 0)
+        else if (_completed && _loans.Count == 0)
         {
             Sender.Tell(new Taken(request.RequestId, WaitProtocol.Outcome.Closed, []));
         }
@@ -262,28 +241,13 @@ public sealed class QueueActor : PrimitiveActor
     {
         var node = Sender.Path.Address;
         Settle(node, returned.Consumed);
-        if (returned.Items.Length == 0 || !_lent.TryGetValue(node, out var lent))
+        if (returned.Items.Length == 0)
         {
             return;
         }
 
-        // The items given back are the newest lent to that process, in order: take them off its end.
-        var back = new LinkedList<byte[]>();
-        for (var i = 0; i < returned.Items.Length && lent.Last is { } last; i++)
-        {
-            lent.RemoveLast();
-            back.AddFirst(last.Value);
-            _lentCount--;
-        }
-
-        if (lent.Count == 0)
-        {
-            _lent.Remove(node);
-        }
-
-        Restore(back);
+        Restore(_loans.TakeBackNewest(node, returned.Items.Length));
         Serve();
-        AssertInvariants();
     }
 
     private void OnComplete(Complete request)
@@ -297,7 +261,7 @@ public sealed class QueueActor : PrimitiveActor
         if (request.Immediate)
         {
             _discarding = true;
-            Discard(_items.Count);
+            _tasks.Discard(_items.Count);
             _items.Clear();
         }
 
@@ -307,40 +271,22 @@ public sealed class QueueActor : PrimitiveActor
 
     private void OnTaskDone(TaskDone request)
     {
-        if (request.Count < 1 || request.Count > _unfinished)
+        if (_tasks.TryMarkDone(request.Count))
         {
-            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "task_done() called too many times: more tasks marked done than items put", Context);
-            return;
-        }
-
-        _unfinished -= request.Count;
-        ReleaseJoinersIfDone();
-
-        WaitProtocol.Acknowledge(Sender, request.RequestId);
-    }
-
-    private void OnJoinTasks(JoinTasks request)
-    {
-        if (_unfinished == 0)
-        {
-            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.Granted));
-        }
-        else if (request.TimeoutMs == 0)
-        {
-            Sender.Tell(new WaitProtocol.Result(request.RequestId, WaitProtocol.Outcome.TimedOut));
+            WaitProtocol.Acknowledge(Sender, request.RequestId);
         }
         else
         {
-            _joiners.Enqueue(request.RequestId, Sender, true, request.TimeoutMs);
+            WaitProtocol.Fail(Sender, request.RequestId, WaitProtocol.FailureKind.Invalid, "task_done() called too many times: more tasks marked done than items put", Context);
         }
     }
 
-    private protected override IEnumerable<(string Instrument, Func<long> Read)> Levels => [("aio.queue.depth", () => _items.Count + _lentCount)];
+    private protected override IEnumerable<(string Instrument, Func<long> Read)> Levels => [("aio.queue.depth", () => _items.Count + _loans.Count)];
 
     private void Admit(byte[][] items)
     {
         Instruments.QueuePuts.Add(items.Length, MetricTags);
-        _unfinished += items.Length;
+        _tasks.Add(items.Length);
         foreach (var item in items)
         {
             _items.AddLast(item);
@@ -365,7 +311,7 @@ public sealed class QueueActor : PrimitiveActor
 
         // Completed and drained: nothing can come any more once nothing is lent (lent items may come back), or at
         // once when the queue was shut down immediately (what comes back is dropped).
-        if (_completed && _items.Count == 0 && (_lentCount == 0 || _discarding))
+        if (_completed && _items.Count == 0 && (_loans.Count == 0 || _discarding))
         {
             while (_takers.TryDequeue(out var taker))
             {
@@ -394,18 +340,7 @@ public sealed class QueueActor : PrimitiveActor
 
         if (prefetch)
         {
-            var node = to.Path.Address;
-            if (!_lent.TryGetValue(node, out var lent))
-            {
-                _lent[node] = lent = new LinkedList<byte[]>();
-            }
-
-            foreach (var item in items)
-            {
-                lent.AddLast(item);
-            }
-
-            _lentCount += count;
+            _loans.Lend(to.Path.Address, items);
         }
 
         if (count == 1 && items[0].Length > BatchBytes && !to.Path.Address.HasLocalScope)
@@ -425,38 +360,22 @@ public sealed class QueueActor : PrimitiveActor
         {
             Serve();
         }
-
-        AssertInvariants();
     }
 
     // The process at node took count of the items lent to it, oldest first: they are gone for good.
     private void Settle(Address node, int count)
     {
-        if (count <= 0 || !_lent.TryGetValue(node, out var lent))
+        var settled = _loans.Settle(node, count);
+        if (settled == 0)
         {
             return;
         }
 
-        var settled = 0;
-        for (; settled < count && lent.First is not null; settled++)
-        {
-            lent.RemoveFirst();
-            _lentCount--;
-        }
-
         Instruments.QueueGets.Add(settled, MetricTags);
-
-        if (lent.Count == 0)
-        {
-            _lent.Remove(node);
-        }
-
         if (_putters.Count > 0 || _completed)
         {
             Serve();
         }
-
-        AssertInvariants();
     }
 
     // Lent items that come back go to the front, in order; after an immediate shutdown they are dropped instead.
@@ -464,29 +383,11 @@ public sealed class QueueActor : PrimitiveActor
     {
         if (_discarding)
         {
-            Discard(items.Count);
+            _tasks.Discard(items.Count);
         }
         else
         {
             PushFront(items);
-        }
-    }
-
-    // Dropped items count as tasks done, as Python's shutdown(immediate=True) does, so that Join does not wait for them.
-    private void Discard(int count)
-    {
-        _unfinished = Math.Max(0, _unfinished - count);
-        ReleaseJoinersIfDone();
-    }
-
-    private void ReleaseJoinersIfDone()
-    {
-        if (_unfinished == 0)
-        {
-            while (_joiners.TryDequeue(out var joiner))
-            {
-                joiner.ReplyTo.Tell(new WaitProtocol.Result(joiner.RequestId, WaitProtocol.Outcome.Granted));
-            }
         }
     }
 
@@ -499,33 +400,7 @@ public sealed class QueueActor : PrimitiveActor
     }
 
     /// <summary>Cuts <paramref name="item"/> into parts of at most <see cref="BatchBytes"/>.</summary>
-    public static byte[][] Split(byte[] item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return [.. item.Chunk(BatchBytes)];
-    }
-
-    private static byte[] Join(IReadOnlyList<byte[]> parts, byte[] last)
-    {
-        var whole = new byte[parts.Sum(p => (long)p.Length) + last.Length];
-        var at = 0;
-        foreach (var part in parts.Append(last))
-        {
-            part.CopyTo(whole, at);
-            at += part.Length;
-        }
-
-        return whole;
-    }
-
-    // _lentCount keeps the sum of the lent lists so that HasRoomFor and CountQuery need not walk them (as
-    // System.Threading.Channels' BoundedChannel asserts its counts): checked after every change, in Debug builds only.
-    [Conditional("DEBUG")]
-    private void AssertInvariants()
-    {
-        Debug.Assert(_lentCount == _lent.Values.Sum(l => l.Count), $"lent count {_lentCount} differs from the items lent ({_lent.Values.Sum(l => l.Count)})");
-        Debug.Assert(_lentCount >= 0 && _unfinished >= 0, "a count went negative");
-    }
+    public static byte[][] Split(byte[] item) => ItemParts.Split(item);
 
     private readonly record struct TakeWaiter(int Max, bool Prefetch);
 }
