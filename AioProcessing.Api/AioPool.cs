@@ -13,7 +13,10 @@ namespace AioProcessing;
 /// pull from a scheduler in the coordinator (never assigned in advance). A worker killed mid-chunk is replaced and
 /// its chunk runs again elsewhere, up to <c>aio.pool.max-retries</c> times, after which the call fails with
 /// <see cref="WorkerLostException"/>: the pool never hangs. Functions are static methods or lambdas, sent as
-/// <see cref="AioProcess"/> targets are; results come back encoded as the function's return type.
+/// <see cref="AioProcess"/> targets are; results come back encoded as the function's return type. A call made while
+/// an activity is current carries its trace context with each chunk: a worker that listens to the
+/// <c>AioProcessing</c> activity source (set up by the <c>initializer</c>) runs the chunk inside a span of that trace
+/// (docs/observability.md).
 /// </summary>
 public sealed class AioPool : IDisposable, IAsyncDisposable
 {
@@ -31,7 +34,10 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     /// The number of workers, at least 1; or 0 for a named pool served only by nodes that join it
     /// (<see cref="ServeAsync(AioContext, string, int, CancellationToken)"/>, the node program's <c>join</c> command).
     /// </param>
-    /// <param name="initializer">Runs once in each worker before its first task (with <paramref name="initargs"/>).</param>
+    /// <param name="initializer">
+    /// Runs once in each worker before its first task (with <paramref name="initargs"/>): where a worker sets itself
+    /// up, its tracer provider included (docs/observability.md).
+    /// </param>
     /// <param name="initargs">The initializer's arguments.</param>
     /// <param name="maxTasksPerChild">A worker that has run this many tasks (not chunks) exits and is replaced; null: never.</param>
     /// <param name="context">The coordinator; default <see cref="AioContext.Default"/>.</param>

@@ -96,7 +96,16 @@ public sealed class PoolActor : PrimitiveActor
     public sealed record LoadReply(long RequestId, int PendingTasks, int RunningTasks, int IdleWorkers, bool Closing) : IAioReply;
 
     /// <summary>Queue a chunk of <paramref name="Tasks"/> tasks, encoded as one call. Answered by <see cref="ChunkDone"/>.</summary>
-    public sealed record Submit(long RequestId, int Tasks, byte[] Call) : IAioRequest;
+    /// <param name="RequestId">The request's id, which the chunk's <see cref="ChunkDone"/> carries.</param>
+    /// <param name="Tasks">How many tasks the chunk holds.</param>
+    /// <param name="Call">The encoded call that runs them.</param>
+    /// <param name="TraceParent">
+    /// The W3C <c>traceparent</c> of the activity the chunk was submitted under (<see cref="System.Diagnostics.Activity.Id"/>),
+    /// or null: the worker that runs the chunk records its span as that activity's child. A pool's facade fills it in
+    /// from <see cref="System.Diagnostics.Activity.Current"/>; actor code may pass its own.
+    /// </param>
+    /// <param name="TraceState">The W3C <c>tracestate</c> that goes with <paramref name="TraceParent"/> (<see cref="System.Diagnostics.Activity.TraceStateString"/>), or null.</param>
+    public sealed record Submit(long RequestId, int Tasks, byte[] Call, string? TraceParent = null, string? TraceState = null) : IAioRequest;
 
     /// <summary>The end of one chunk.</summary>
     public sealed record ChunkDone(long RequestId, ChunkStatus Status, byte[] Result, string ErrorType, string ErrorMessage, string ErrorStack) : IAioReply
@@ -113,7 +122,12 @@ public sealed class PoolActor : PrimitiveActor
     public sealed record Pull(long RequestId, ChunkDone[] Done, int Capacity = 0) : IAioRequest;
 
     /// <summary>One chunk to run; its id is its owner's request id.</summary>
-    public sealed record WorkItem(long ChunkId, int Tasks, byte[] Call);
+    /// <param name="ChunkId">The chunk's id: its owner's request id.</param>
+    /// <param name="Tasks">How many tasks the chunk holds.</param>
+    /// <param name="Call">The encoded call that runs them.</param>
+    /// <param name="TraceParent">The trace context the chunk was submitted with (<see cref="Submit.TraceParent"/>), or null.</param>
+    /// <param name="TraceState">The <c>tracestate</c> that goes with <paramref name="TraceParent"/>, or null.</param>
+    public sealed record WorkItem(long ChunkId, int Tasks, byte[] Call, string? TraceParent = null, string? TraceState = null);
 
     /// <summary>
     /// Chunks to run, in order: one, or, when many are waiting, a share of them (so small tasks do not cost a round
@@ -128,7 +142,22 @@ public sealed class PoolActor : PrimitiveActor
     public sealed record Terminate(long RequestId) : IAioRequest;
 
     internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Submit>("os", static (w, m) => { w.Long(m.RequestId); w.Int(m.Tasks); w.Bytes(m.Call); }, static r => new Submit(r.Long(), r.Int(), r.Bytes()!))
+        .Add<Submit>("os", static (w, m) =>
+        {
+            w.Long(m.RequestId);
+            w.Int(m.Tasks);
+            w.Bytes(m.Call);
+            // The trace context, last and only when there is one: an untraced submit is what it always was.
+            if (m.TraceParent is not null || m.TraceState is not null)
+            {
+                w.String(m.TraceParent);
+                w.String(m.TraceState);
+            }
+        }, static r =>
+        {
+            var submit = new Submit(r.Long(), r.Int(), r.Bytes()!);
+            return r.AtEnd ? submit : submit with { TraceParent = r.String(), TraceState = r.String() };
+        })
         .Add<ChunkDone>("od", WriteDone, ReadDone)
         .Add<Pull>("op", static (w, m) =>
         {
@@ -160,6 +189,16 @@ public sealed class PoolActor : PrimitiveActor
                 w.Int(item.Tasks);
                 w.Bytes(item.Call);
             }
+
+            // The items' trace contexts after them all, and only when one carries any (as Submit's).
+            if (Array.Exists(m.Items, static item => item.TraceParent is not null || item.TraceState is not null))
+            {
+                foreach (var item in m.Items)
+                {
+                    w.String(item.TraceParent);
+                    w.String(item.TraceState);
+                }
+            }
         }, static r =>
         {
             var id = r.Long();
@@ -167,6 +206,14 @@ public sealed class PoolActor : PrimitiveActor
             for (var i = 0; i < items.Length; i++)
             {
                 items[i] = new WorkItem(r.Long(), r.Int(), r.Bytes()!);
+            }
+
+            if (!r.AtEnd)
+            {
+                for (var i = 0; i < items.Length; i++)
+                {
+                    items[i] = items[i] with { TraceParent = r.String(), TraceState = r.String() };
+                }
             }
 
             return new Work(id, items);
@@ -253,7 +300,7 @@ public sealed class PoolActor : PrimitiveActor
             return;
         }
 
-        _pendingById[submit.RequestId] = _pending.AddLast(new Chunk(submit.RequestId, submit.Tasks, submit.Call, Sender, 0));
+        _pendingById[submit.RequestId] = _pending.AddLast(new Chunk(submit.RequestId, submit.Tasks, submit.Call, Sender, 0, submit.TraceParent, submit.TraceState));
         _pendingTasks += submit.Tasks;
         Dispatch();
         WatchForWorkers();
@@ -336,7 +383,7 @@ public sealed class PoolActor : PrimitiveActor
             _running[chunk.RequestId] = (worker.Path.Address, chunk);
             _pendingTasks -= chunk.Tasks;
             _runningTasks += chunk.Tasks;
-            items.Add(new WorkItem(chunk.RequestId, chunk.Tasks, chunk.Call));
+            items.Add(new WorkItem(chunk.RequestId, chunk.Tasks, chunk.Call, chunk.TraceParent, chunk.TraceState));
             tasks += chunk.Tasks;
             bytes += chunk.Call.Length;
         }
@@ -394,7 +441,8 @@ public sealed class PoolActor : PrimitiveActor
         System.Diagnostics.Debug.Assert(_pendingById.Count == _pending.Count, "pending index");
     }
 
-    private sealed record Chunk(long RequestId, int Tasks, byte[] Call, IActorRef Owner, int Attempts);
+    // The trace context travels with the chunk to whichever worker runs it, a retry's included.
+    private sealed record Chunk(long RequestId, int Tasks, byte[] Call, IActorRef Owner, int Attempts, string? TraceParent, string? TraceState);
 
     // Sent by this actor's own timer, never over the wire.
     private sealed class NoWorkerTimeout

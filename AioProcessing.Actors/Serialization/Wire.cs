@@ -137,6 +137,13 @@ public sealed class WireReader
         return length < 0 ? null : Encoding.UTF8.GetString(Take(length));
     }
 
+    /// <summary>
+    /// Whether every byte of the message has been read. A message's optional trailing fields (written last, and only
+    /// when there is something to write) are read only when it is not: a writer that had none, or an older one that
+    /// knew none, wrote nothing there, and an older reader stops before them.
+    /// </summary>
+    internal bool AtEnd => _offset >= _bytes.Length;
+
     /// <summary>Reads an actor reference written by <see cref="WireWriter.Actor"/>; null becomes <see cref="ActorRefs.Nobody"/>.</summary>
     public IActorRef Actor()
     {

@@ -125,6 +125,7 @@ internal sealed class CoordinatorLink : IDisposable
         // flag check each.
         var started = Instruments.CallDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         using var activity = Instruments.Source.HasListeners() ? StartActivity(actor, request) : null;
+        request = WithTraceContext(request);
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs + (long)_context.Settings.AskGrace.TotalMilliseconds;
         var answer = Inbox.Expect(id, deadline, Blocking.InSyncCall);
         try
@@ -196,6 +197,15 @@ internal sealed class CoordinatorLink : IDisposable
         activity?.SetTag("aio.link", Path);
         return activity;
     }
+
+    // A pool's submit carries the trace context on to the worker that runs its chunk: the current activity's, which
+    // is the client span just started, or the caller's own when this process records none (nothing listens here).
+    // Nothing when no activity is current, or when it is not a W3C one (which a traceparent cannot name).
+    private static IAioRequest WithTraceContext(IAioRequest request) =>
+        request is PoolActor.Submit { TraceParent: null } submit
+            && System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Id: { } traceParent } current
+            ? submit with { TraceParent = traceParent, TraceState = current.TraceStateString }
+            : request;
 
     /// <summary>Asks a request that cannot block.</summary>
     public Task<TReply> AskAsync<TReply>(IActorRef actor, IAioRequest request, CancellationToken ct)

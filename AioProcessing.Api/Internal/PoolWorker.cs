@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Serialization;
@@ -19,6 +21,9 @@ internal sealed class PoolHandle : AioPrimitive, IAioFacade<PoolHandle>
 /// <summary>The loop a pool worker runs: pull a chunk when idle, run it, report it with the next pull.</summary>
 internal static class PoolWorker
 {
+    /// <summary>The name of the span a worker runs each chunk in (docs/observability.md).</summary>
+    public const string RunSpan = "aio pool.run";
+
     public static void Run(PoolHandle pool, byte[]? initializer, int maxTasks)
     {
         if (initializer is not null)
@@ -57,14 +62,18 @@ internal static class PoolWorker
             done = new PoolActor.ChunkDone[work.Items.Length];
             for (var i = 0; i < done.Length; i++)
             {
-                done[i] = await RunChunkAsync(context, work.Items[i]).ConfigureAwait(false);
+                done[i] = await RunChunkAsync(context, scheduler, work.Items[i]).ConfigureAwait(false);
                 tasks += work.Items[i].Tasks;
             }
         }
     }
 
-    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, PoolActor.WorkItem work)
+    // Inside a span of its own while something in this process listens (as the pool's initializer may set up): the
+    // child of the activity the chunk was submitted under, in the submitter's process, so that the trace follows the
+    // task here, and current while the target runs, so that its own calls and spans belong to that trace too.
+    private static async Task<PoolActor.ChunkDone> RunChunkAsync(AioContext context, IActorRef scheduler, PoolActor.WorkItem work)
     {
+        using var activity = Instruments.Source.HasListeners() ? StartActivity(scheduler, work) : null;
         try
         {
             var (target, args) = context.Payloads.DeserializeCall(work.Call);
@@ -75,7 +84,21 @@ internal static class PoolWorker
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return PoolActor.ChunkDone.Failure(work.ChunkId, PoolActor.ChunkStatus.Error, ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex.StackTrace ?? "");
+            var errorType = ex.GetType().FullName ?? ex.GetType().Name;
+            activity?.SetTag("error.type", errorType);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return PoolActor.ChunkDone.Failure(work.ChunkId, PoolActor.ChunkStatus.Error, errorType, ex.Message, ex.StackTrace ?? "");
         }
+    }
+
+    // "aio pool.run", a consumer span: the chunk was taken from the pool's queue. Its parent is the remote context
+    // the chunk carried; with none (or one that does not parse), whatever is current here, usually nothing.
+    private static Activity? StartActivity(IActorRef scheduler, PoolActor.WorkItem work)
+    {
+        var parent = work.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, work.TraceState, isRemote: true, out var carried) ? carried : default;
+        var activity = Instruments.Source.StartActivity(RunSpan, ActivityKind.Consumer, parent);
+        activity?.SetTag(Instruments.PrimitiveTag, scheduler.Path.Name);
+        activity?.SetTag("aio.pool.tasks", work.Tasks);
+        return activity;
     }
 }

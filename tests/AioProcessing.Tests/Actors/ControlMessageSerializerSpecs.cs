@@ -46,6 +46,15 @@ public sealed class ControlMessageSerializerSpecs : TestKit
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..5], "la"));
     }
 
+    [Fact]
+    public void A_pool_message_without_a_trace_context_is_written_as_before_it_could_carry_one()
+    {
+        // The trace context is an optional trailing field: absent, the bytes are what a node without it writes and reads.
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new PoolActor.Submit(1, 1, []));
+        Assert.Equal(8 + 4 + (4 + 2), serializer.ToBinary(new PoolActor.Submit(17, 5, [9, 8])).Length);
+        Assert.Equal(8 + 4 + (8 + 4 + 4 + 1), serializer.ToBinary(new PoolActor.Work(19, [new PoolActor.WorkItem(20, 2, [7])])).Length);
+    }
+
     // Every public property, recursively, spelled out: records holding arrays compare arrays by reference, and a
     // field that a codec forgets must show up as a difference, whatever its type.
     private static string Fields(object? value) => value switch
@@ -107,12 +116,14 @@ public sealed class ControlMessageSerializerSpecs : TestKit
             new QueueActor.JoinTasks(15, -1),
             new QueueActor.ItemPart(16, [1, 2, 3]),
             new PoolActor.Submit(17, 5, [9, 8]),
+            new PoolActor.Submit(25, 1, [6], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "congo=t61rcWkgMzE"),
             new PoolActor.ChunkDone(17, PoolActor.ChunkStatus.Ok, [4], "", "", ""),
             PoolActor.ChunkDone.Failure(18, PoolActor.ChunkStatus.Error, "System.ArgumentException", "bad", "at X"),
             new PoolActor.Pull(19, [new PoolActor.ChunkDone(17, PoolActor.ChunkStatus.Ok, [4], "", "", "")], 3),
             new PoolActor.Pull(0, []),
             new PoolActor.Work(19, [new PoolActor.WorkItem(20, 2, [7]), new PoolActor.WorkItem(21, 1, [])]),
             new PoolActor.Work(22, []),
+            new PoolActor.Work(26, [new PoolActor.WorkItem(25, 1, [6], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "congo=t61rcWkgMzE"), new PoolActor.WorkItem(27, 3, [5], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")]),
             new PoolActor.Close(23),
             new PoolActor.Terminate(24),
             new QueueActor.CountQuery(48),

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using AioProcessing.Actors.Diagnostics;
 using AioProcessing.Tests.Support;
 using Xunit;
@@ -127,7 +128,53 @@ public sealed class InstrumentationSpecs : IClassFixture<ContextFixture>, IDispo
         Assert.Contains(_measured, m => m.Instrument == "aio.call.duration" && (string?)m.Tags.GetValueOrDefault("aio.request") == "EventActor.Set");
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_pool_task_runs_in_its_worker_process_inside_a_span_that_continues_the_callers_trace()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var spec = new ActivitySource("AioProcessing.Tests.Instrumentation");
+        using var activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == AioInstrumentation.ActivitySourceName || source == spec,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(activities);
+        // The worker records spans because its initializer listens, as a worker's OpenTelemetry would be set up.
+        await using var pool = new AioPool(1, initializer: ListenInWorker, context: _context);
+
+        string rootId;
+        string traceId;
+        string[] seen;
+        using (var root = spec.StartActivity("spec")!)
+        {
+            (rootId, traceId) = (root.Id!, root.TraceId.ToString());
+            seen = await pool.ApplyAsync<string[]>(WorkerSpan, []).WaitAsync(Bounds.Remote);
+        }
+
+        // In the worker, the task ran inside the pool's span: same trace, and its parent is this process's submit span.
+        var submit = Assert.Single(spans, s => s.OperationName == "aio PoolActor.Submit" && s.ParentId == rootId);
+        Assert.Equal(new[] { "aio pool.run", nameof(ActivityKind.Consumer), traceId, submit.SpanId.ToString(), pool.Actor.Path.Name, "1" }, seen[..^1]);
+        Assert.NotEqual(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), seen[^1]);
+    }
+
     private static long Square(int x) => (long)x * x;
+
+    // The pool's initializer: runs in the worker before its first task and listens to AioProcessing's spans there.
+    private static void ListenInWorker() => ActivitySource.AddActivityListener(new ActivityListener
+    {
+        ShouldListenTo = source => source.Name == AioInstrumentation.ActivitySourceName,
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    });
+
+    // The pool's task: the worker's current activity while it runs (none: "none"), and the worker's process id.
+    private static string[] WorkerSpan()
+    {
+        var pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        return Activity.Current is { } span
+            ? [span.OperationName, $"{span.Kind}", span.TraceId.ToString(), span.ParentSpanId.ToString(), $"{span.GetTagItem("aio.primitive")}", $"{span.GetTagItem("aio.pool.tasks")}", pid]
+            : ["none", pid];
+    }
 
     private void Note(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
