@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AioProcessing.Actors.Primitives;
 using AioProcessing.Internal;
 using AioProcessing.Serialization;
@@ -22,6 +21,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 {
     private readonly AioContext _context;
     private readonly IActorRef _scheduler;
+    private readonly PoolSubmitter _submitter;
     private readonly byte[]? _initializer;
     private readonly int _maxTasksPerChild;
     private readonly List<AioProcess> _workers = [];
@@ -63,6 +63,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
         Processes = count;
         _scheduler = _context.Primitives.CreatePrimitive(PrimitiveHost.Kind.Pool, _context.Settings.PoolMaxRetries, name: name);
+        _submitter = new PoolSubmitter(_context, _scheduler, count, () => State == PoolState.Running);
         for (var i = 0; i < count; i++)
         {
             StartWorker();
@@ -98,7 +99,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     public TResult DecodeApply<TResult>(PoolActor.ChunkDone done)
     {
         ArgumentNullException.ThrowIfNull(done);
-        return _context.Payloads.Deserialize<TResult>(ResultOf(done, "The task", default));
+        return _context.Payloads.Deserialize<TResult>(_submitter.ResultOf(done, "The task", default));
     }
 
     /// <summary>The number of worker processes the pool keeps running.</summary>
@@ -158,7 +159,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     public async Task<TResult> ApplyAsync<TResult>(Delegate func, object?[] args, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(func);
-        var bytes = await RunChunkAsync(EncodeApply(func, args), 1, $"Apply({func.Method.Name})", ct).ConfigureAwait(false);
+        var bytes = await _submitter.RunChunkAsync(EncodeApply(func, args), 1, $"Apply({func.Method.Name})", ct).ConfigureAwait(false);
         return _context.Payloads.Deserialize<TResult>(bytes);
     }
 
@@ -172,44 +173,8 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
         Blocking.Wait(() => MapAsync(func, items, chunksize, progress, ct));
 
     /// <inheritdoc cref="Map{TArg, TResult}"/>
-    public async Task<IReadOnlyList<TResult>> MapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(func);
-        ArgumentNullException.ThrowIfNull(items);
-        var all = items.ToArray();
-        var size = chunksize ?? DefaultChunksize(all.Length);
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(chunksize));
-        Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var done = 0;
-        var chunks = all.Chunk(size).Select(async (chunk, index) =>
-        {
-            var call = _context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
-            var bytes = await RunChunkAsync(call, chunk.Length, $"Map({func.Method.Name}) chunk {index} (items {index * size}..{(index * size) + chunk.Length - 1})", stop.Token).ConfigureAwait(false);
-            progress?.Report(new PoolProgress(Interlocked.Add(ref done, chunk.Length), all.Length));
-            return _context.Payloads.Deserialize<TResult[]>(bytes);
-        }).ToArray();
-        try
-        {
-            await Task.WhenAll(chunks).ConfigureAwait(false);
-        }
-        catch
-        {
-            // As Python: the first error in input order; the chunks not yet started are withdrawn.
-            await stop.CancelAsync().ConfigureAwait(false);
-            foreach (var chunk in chunks)
-            {
-                if (chunk.IsFaulted && chunk.Exception!.InnerException is not OperationCanceledException)
-                {
-                    throw chunk.Exception.InnerException!;
-                }
-            }
-
-            throw;
-        }
-
-        return [.. chunks.SelectMany(c => c.Result)];
-    }
+    public Task<IReadOnlyList<TResult>> MapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int? chunksize = null, IProgress<PoolProgress>? progress = null, CancellationToken ct = default) =>
+        _submitter.MapAsync(func, items, chunksize, progress, ct);
 
     /// <summary>Applies <paramref name="func"/> to every pair of arguments, in order (Python's <c>starmap</c>).</summary>
     /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
@@ -234,7 +199,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
     /// <inheritdoc cref="Imap{TArg, TResult}"/>
     public IAsyncEnumerable<TResult> ImapAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
-        StreamAsync(func, items, chunksize, ordered: true, ct);
+        _submitter.StreamAsync(func, items, chunksize, ordered: true, ct);
 
     /// <summary>Yields the results as they become ready, in any order (Python's <c>imap_unordered</c>); the input is read as the work goes.</summary>
     /// <inheritdoc cref="Map{TArg, TResult}" path="/param"/>
@@ -243,7 +208,7 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
 
     /// <inheritdoc cref="ImapUnordered{TArg, TResult}"/>
     public IAsyncEnumerable<TResult> ImapUnorderedAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize = 1, CancellationToken ct = default) =>
-        StreamAsync(func, items, chunksize, ordered: false, ct);
+        _submitter.StreamAsync(func, items, chunksize, ordered: false, ct);
 
     /// <summary>No more tasks may be submitted; the workers exit once every task submitted has run (Python's <c>close</c>).</summary>
     public void Close() => Blocking.Wait(CloseAsync);
@@ -333,100 +298,6 @@ public sealed class AioPool : IDisposable, IAsyncDisposable
     }
 
     private PoolState State => (PoolState)Volatile.Read(ref _state);
-
-    private int DefaultChunksize(int count)
-    {
-        var (size, extra) = Math.DivRem(count, Math.Max(Processes, 1) * 4);
-        return Math.Max(1, extra > 0 ? size + 1 : size);
-    }
-
-    private async IAsyncEnumerable<TResult> StreamAsync<TArg, TResult>(Func<TArg, TResult> func, IEnumerable<TArg> items, int chunksize, bool ordered, [EnumeratorCancellation] CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(func);
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunksize, 1);
-        Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var inFlight = new LinkedList<Task<TResult[]>>();
-        var window = Math.Max(Processes, 1) * 2;
-        using var input = items.Chunk(chunksize).GetEnumerator();
-        var index = 0;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo? inputError = null;
-        try
-        {
-            while (true)
-            {
-                // The input's own exception waits behind the results read before it, as Python's imap raises it
-                // only after yielding those: read-ahead must not let it overtake them.
-                while (inFlight.Count < window && inputError is null && TryMoveNext(input, out inputError))
-                {
-                    var chunk = input.Current;
-                    var call = _context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
-                    var label = $"Imap({func.Method.Name}) chunk {index++}";
-                    inFlight.AddLast(RunAndDecodeAsync<TResult>(call, chunk.Length, label, stop.Token));
-                }
-
-                if (inFlight.Count == 0)
-                {
-                    inputError?.Throw();
-                    yield break;
-                }
-
-                var next = ordered ? inFlight.First!.Value : await Task.WhenAny(inFlight).ConfigureAwait(false);
-                inFlight.Remove(next);
-                foreach (var result in await next.ConfigureAwait(false))
-                {
-                    yield return result;
-                }
-            }
-        }
-        finally
-        {
-            // Left early (a take, an error, a cancellation): withdraw what has not started.
-            await stop.CancelAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static bool TryMoveNext<T>(IEnumerator<T> input, out System.Runtime.ExceptionServices.ExceptionDispatchInfo? error)
-    {
-        try
-        {
-            error = null;
-            return input.MoveNext();
-        }
-#pragma warning disable CA1031 // The input's exception is kept and thrown in its place in the results.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
-            return false;
-        }
-    }
-
-    private async Task<TResult[]> RunAndDecodeAsync<TResult>(byte[] call, int tasks, string label, CancellationToken ct) =>
-        _context.Payloads.Deserialize<TResult[]>(await RunChunkAsync(call, tasks, label, ct).ConfigureAwait(false));
-
-    private async Task<byte[]> RunChunkAsync(byte[] call, int tasks, string label, CancellationToken ct)
-    {
-        if (State != PoolState.Running)
-        {
-            throw new InvalidOperationException("The pool is closed: no more tasks may be submitted.");
-        }
-
-        var done = await _context.Link.AskAsync<PoolActor.ChunkDone>(_scheduler, new PoolActor.Submit(CoordinatorLink.NextId(), tasks, call), WaitProtocol.Infinite, cancellable: true, ct).ConfigureAwait(false);
-        return ResultOf(done, label, ct);
-    }
-
-    private byte[] ResultOf(PoolActor.ChunkDone done, string label, CancellationToken ct) =>
-        done.Status switch
-        {
-            PoolActor.ChunkStatus.Ok => done.Result,
-            PoolActor.ChunkStatus.Error => throw new RemoteException(done.ErrorType, done.ErrorMessage, done.ErrorStack),
-            PoolActor.ChunkStatus.Lost => throw new WorkerLostException($"{label} was lost: {done.ErrorMessage} (aio.pool.max-retries is {_context.Settings.PoolMaxRetries})."),
-            PoolActor.ChunkStatus.NoWorker => throw new WorkerLostException($"{label} was not run: {done.ErrorMessage}."),
-            PoolActor.ChunkStatus.Cancelled => throw new OperationCanceledException(ct),
-            _ => throw new InvalidOperationException($"{label}: {done.ErrorMessage}."),
-        };
 
     // One worker process, and its supervisor: a worker that ends while the pool runs is replaced.
     private void StartWorker()
