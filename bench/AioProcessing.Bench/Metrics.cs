@@ -137,22 +137,16 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
     private async Task PackageStartAsync(string name)
     {
         var work = Directory.CreateTempSubdirectory("aio-bench-consumer-");
-        AioProcessing.Tests.Support.PackageConsumer.Built? built = null;
         try
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-            built = await AioProcessing.Tests.Support.PackageConsumer.BuildAsync(AioProcessing.Tests.Support.PackageConsumer.RepositoryRoot(), work.FullName, _ => { }, bound.Token);
+            var built = await AioProcessing.Tests.Support.PackageConsumer.BuildAsync(AioProcessing.Tests.Support.PackageConsumer.RepositoryRoot(), work.FullName, _ => { }, bound.Token);
             var output = await AioProcessing.Tests.Support.PackageConsumer.RunAsync("dotnet", [built.Dll], built.AppDirectory, _ => { }, bound.Token);
             var line = output.Split('\n').Single(l => l.StartsWith("START_MS ", StringComparison.Ordinal));
             report.Add(name, double.Parse(line[9..], System.Globalization.CultureInfo.InvariantCulture), "ms", "AioProcessing-package");
         }
         finally
         {
-            if (built is not null)
-            {
-                AioProcessing.Tests.Support.PackageConsumer.ForgetPackages(built.Version);
-            }
-
             work.Delete(recursive: true);
         }
     }

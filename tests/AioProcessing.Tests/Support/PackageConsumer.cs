@@ -4,8 +4,9 @@ namespace AioProcessing.Tests.Support;
 
 /// <summary>
 /// A program built from the packed packages, outside the repository, as a user builds one: the repository's sources
-/// (as git tracks them) are packed with a version of their own into a local feed, and a console project that
-/// references AioProcessing.Api from that feed is built. Its program starts processes and prints where its worker's
+/// (as git tracks them) are packed into a local feed, and the commands docs/getting-started.md gives (read from the
+/// page itself) make a console project that references AioProcessing.Api from that feed, with a NuGet cache of its
+/// own that starts empty, as on a fresh machine. Its program starts processes and prints where its worker's
 /// node program came from, whether that was the ReadyToRun image, and the median cold start. Used by the packaging
 /// spec and by the benchmark (process_start_join_ms, impl AioProcessing-package).
 /// </summary>
@@ -50,8 +51,17 @@ internal static class PackageConsumer
     /// <summary>What <see cref="BuildAsync"/> made.</summary>
     /// <param name="AppDirectory">The consumer project's folder.</param>
     /// <param name="Dll">The built program.</param>
-    /// <param name="Version">The version the packages were packed with.</param>
-    public sealed record Built(string AppDirectory, string Dll, string Version);
+    /// <param name="Environment">The NuGet locations the project was restored with (its own, under the work folder).</param>
+    public sealed record Built(string AppDirectory, string Dll, IReadOnlyDictionary<string, string> Environment);
+
+    /// <summary>The shell commands of docs/getting-started.md's first step, as the page gives them.</summary>
+    public static string GettingStartedCommands(string repository)
+    {
+        var page = File.ReadAllText(Path.Combine(repository, "docs", "getting-started.md"));
+        var step = page[page.IndexOf("## 1.", StringComparison.Ordinal)..];
+        var block = step[(step.IndexOf("```bash\n", StringComparison.Ordinal) + "```bash\n".Length)..];
+        return block[..block.IndexOf("```", StringComparison.Ordinal)];
+    }
 
     /// <summary>The repository's root, found upwards from this assembly's folder.</summary>
     public static string RepositoryRoot()
@@ -70,10 +80,16 @@ internal static class PackageConsumer
     /// <summary>Packs the packages from <paramref name="repository"/> and builds the consumer under <paramref name="workDirectory"/>.</summary>
     public static async Task<Built> BuildAsync(string repository, string workDirectory, Action<string> log, CancellationToken ct)
     {
-        var version = $"0.1.0-consumer.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var sources = Path.Combine(workDirectory, "src");
         var feed = Path.Combine(workDirectory, "feed");
-        var app = Path.Combine(workDirectory, "app");
+
+        // An empty package cache of its own: the consumer restores everything from the feed and nuget.org, as on a
+        // fresh machine, and the packages packed here (at the repository's own version) never reach the user's cache.
+        var nuget = new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
+            ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
+        };
         foreach (var file in (await RunAsync("git", ["ls-files"], repository, log, ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var target = Path.Combine(sources, file);
@@ -83,36 +99,20 @@ internal static class PackageConsumer
 
         foreach (var project in new[] { "AioProcessing.Actors", "AioProcessing.Node", "AioProcessing.Api" })
         {
-            await RunAsync("dotnet", ["pack", Path.Combine(sources, project, project + ".csproj"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-p:AioLocalPack=true", "-nologo"], sources, log, ct);
+            await RunAsync("dotnet", ["pack", Path.Combine(sources, project, project + ".csproj"), "-c", "Release", "-o", feed, "-p:AioLocalPack=true", "-nologo"], sources, log, ct);
         }
 
-        Directory.CreateDirectory(app);
-        await File.WriteAllTextAsync(Path.Combine(app, "consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="AioProcessing.Api" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """, ct);
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """, ct);
+        var commands = GettingStartedCommands(sources).Replace("/path/to/artifacts/packages", feed, StringComparison.Ordinal);
+        await RunAsync("bash", ["-euo", "pipefail", "-c", commands], workDirectory, log, ct, nuget);
+        var app = Path.Combine(workDirectory, "MyApp");
+        if (!File.Exists(Path.Combine(app, "MyApp.csproj")))
+        {
+            throw new InvalidOperationException("docs/getting-started.md's commands no longer make MyApp/MyApp.csproj; this builder follows them.");
+        }
+
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), Program, ct);
-        await RunAsync("dotnet", ["build", app, "-c", "Release", "-nologo"], app, log, ct);
-        return new Built(app, Path.Combine(app, "bin", "Release", "net10.0", "consumer.dll"), version);
+        await RunAsync("dotnet", ["build", app, "-c", "Release", "-nologo"], app, log, ct, nuget);
+        return new Built(app, Path.Combine(app, "bin", "Release", "net10.0", "MyApp.dll"), nuget);
     }
 
     /// <summary>
@@ -130,22 +130,8 @@ internal static class PackageConsumer
             .ToList();
     }
 
-    /// <summary>Removes the packages of <paramref name="version"/> from the global packages folder (each build packs a new version).</summary>
-    public static void ForgetPackages(string version)
-    {
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "aioprocessing.actors", "aioprocessing.node", "aioprocessing.api" })
-        {
-            var folder = Path.Combine(cache, id, version);
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-    }
-
     /// <summary>Runs <paramref name="file"/> to its end; its standard output, or an exception with both streams when it fails.</summary>
-    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, string directory, Action<string> log, CancellationToken ct)
+    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, string directory, Action<string> log, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -158,6 +144,10 @@ internal static class PackageConsumer
         start.Environment.Remove("MSBuildSDKsPath");
         start.Environment.Remove("MSBUILD_EXE_PATH");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         log($"$ {file} {string.Join(' ', start.ArgumentList)}");
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(ct);
