@@ -56,31 +56,10 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
     /// <param name="timeout">How long to wait; null uses the barrier's timeout. Elapsing breaks the barrier, as in Python.</param>
     /// <param name="ct">Withdraws this party's arrival (the barrier stays whole) and throws <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
-    public int Wait(TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var reply = Blocking.Wait(() => ArriveAsync(timeout, ct));
-        if (reply.Outcome != BarrierActor.Outcome.RunAction)
-        {
-            return Result(reply, ct);
-        }
-
-        // The action is user code: it runs here, on the caller's thread, never on the thread that delivered the answer.
-        var error = RunActionAsync(reply.Action!).GetAwaiter().GetResult();
-        return Result(Blocking.Wait(() => FinishActionAsync(reply, error)), ct, error);
-    }
+    public int Wait(TimeSpan? timeout = null, CancellationToken ct = default) => Blocking.Wait(() => WaitCoreAsync(timeout, ct));
 
     /// <inheritdoc cref="Wait"/>
-    public async Task<int> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var reply = await ArriveAsync(timeout, ct).ConfigureAwait(false);
-        if (reply.Outcome != BarrierActor.Outcome.RunAction)
-        {
-            return Result(reply, ct);
-        }
-
-        var error = await RunActionAsync(reply.Action!).ConfigureAwait(false);
-        return Result(await FinishActionAsync(reply, error).ConfigureAwait(false), ct, error);
-    }
+    public Task<int> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default) => WaitCoreAsync(timeout, ct);
 
     /// <summary>Breaks the barrier: waiting and later waits throw <see cref="BrokenBarrierException"/> until <see cref="Reset"/>.</summary>
     public void Abort() => Blocking.Wait(() => AbortAsync());
@@ -141,6 +120,20 @@ public sealed class AioBarrier : AioPrimitive, IAioFacade<AioBarrier>
     }
 
     private (int Parties, int Waiting, bool Broken) State() => Blocking.Wait(() => StateAsync());
+
+    private async Task<int> WaitCoreAsync(TimeSpan? timeout, CancellationToken ct)
+    {
+        var reply = await Blocking.AwaitHere(ArriveAsync(timeout, ct)).ConfigureAwait(false);
+        if (reply.Outcome != BarrierActor.Outcome.RunAction)
+        {
+            return Result(reply, ct);
+        }
+
+        // The action is user code: a blocking caller runs it on its own thread, never on the thread that delivered
+        // the answer, and outside its own call (see Blocking.AwaitUserCode).
+        var error = await Blocking.AwaitUserCode(() => RunActionAsync(reply.Action!)).ConfigureAwait(false);
+        return Result(await Blocking.AwaitHere(FinishActionAsync(reply, error)).ConfigureAwait(false), ct, error);
+    }
 
     private Task<BarrierActor.WaitReply> ArriveAsync(TimeSpan? timeout, CancellationToken ct)
     {

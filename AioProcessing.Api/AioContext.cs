@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using AioProcessing.Actors.Client;
 using AioProcessing.Actors.Primitives;
+using AioProcessing.Hosting;
 using AioProcessing.Internal;
 using AioProcessing.Node.Hosting;
 using AioProcessing.Node.Worker;
@@ -155,23 +156,12 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     public static AioContext Of(ActorSystem system)
     {
         ArgumentNullException.ThrowIfNull(system);
-        if (!AttachedContextProvider.IsConfigured(system))
+        if (!AttachedContext.IsConfigured(system))
         {
             throw new InvalidOperationException($"The actor system '{system.Name}' has no AioProcessing coordinator: add .WithAioProcessing() to its Akka.Hosting configuration.");
         }
 
-        return system.WithExtension<AttachedContext, AttachedContextProvider>().Context;
-    }
-
-    /// <summary>
-    /// Keeps <paramref name="options"/> for the actor system that will be configured with the returned HOCON, whose
-    /// context <see cref="Of"/> then creates: the options (and the secret in them) never enter the configuration.
-    /// </summary>
-    internal static string ReserveAttachment(AioContextOptions options)
-    {
-        var token = Guid.NewGuid().ToString("N");
-        AttachedContextProvider.Pending[token] = options;
-        return $"aio.coordinator.attachment = \"{token}\"";
+        return AttachedContext.Of(system);
     }
 
     /// <summary>
@@ -179,7 +169,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     /// stopped when the system shuts down and the process's default when it has none yet.
     /// </summary>
     /// <exception cref="InvalidOperationException">The system has no remoting, so no worker could join it.</exception>
-    private static AioContext AttachCoordinator(ActorSystem system, AioContextOptions options)
+    internal static AioContext AttachCoordinator(ActorSystem system, AioContextOptions options)
     {
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         if (address.Host is null || address.Port is null)
@@ -363,28 +353,6 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new ArgumentException("AioContextOptions.Hocon (or HoconFiles) does not parse: " + ex.Message, "options", ex);
-        }
-    }
-
-    /// <summary>Holds the context attached to an application's own actor system (<see cref="Of"/>).</summary>
-    private sealed class AttachedContext(AioContext context) : IExtension
-    {
-        public AioContext Context { get; } = context;
-    }
-
-    private sealed class AttachedContextProvider : ExtensionIdProvider<AttachedContext>
-    {
-        private const string Key = "aio.coordinator.attachment";
-
-        public static readonly ConcurrentDictionary<string, AioContextOptions> Pending = new(StringComparer.Ordinal);
-
-        public static bool IsConfigured(ActorSystem system) => system.Settings.Config.HasPath(Key);
-
-        public override AttachedContext CreateExtension(ExtendedActorSystem system)
-        {
-            var token = system.Settings.Config.GetString(Key);
-            var options = Pending.TryGetValue(token, out var reserved) ? reserved : new AioContextOptions();
-            return new AttachedContext(AttachCoordinator(system, options));
         }
     }
 

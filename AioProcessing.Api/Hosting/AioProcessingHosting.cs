@@ -87,7 +87,7 @@ public static class AioProcessingHosting
 
         // Under the application's own settings: its loggers, remoting and everything it sets win. The coordinator
         // starts with the system, or earlier when something resolves AioContext.Of(system) first.
-        return builder.AddHocon(AioContext.ReserveAttachment(options), HoconAddMode.Append)
+        return builder.AddHocon(AttachedContext.Reserve(options), HoconAddMode.Append)
             .AddHocon(AioHocon.Library, HoconAddMode.Append)
             .WithActors((system, _) => AioContext.Of(system));
     }

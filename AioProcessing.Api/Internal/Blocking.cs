@@ -62,6 +62,32 @@ internal static class Blocking
     public static ValueTask<bool> EnterHere(SemaphoreSlim gate, TimeSpan timeout, CancellationToken ct) =>
         InSyncCall ? new(gate.Wait(timeout, ct)) : new(gate.WaitAsync(timeout, ct));
 
+    /// <summary>
+    /// Runs user code (a barrier's action) from inside a call, as a call of its own: a blocking caller runs it, and
+    /// waits for it, on its own thread, with <see cref="InSyncCall"/> off while it starts, so that what the user code
+    /// calls is issued as its own sync or async call, never as a part of this one.
+    /// </summary>
+    public static ValueTask<T> AwaitUserCode<T>(Func<Task<T>> code)
+    {
+        if (!InSyncCall)
+        {
+            return new(code());
+        }
+
+        Task<T> running;
+        t_inSyncCall = false;
+        try
+        {
+            running = code();
+        }
+        finally
+        {
+            t_inSyncCall = true;
+        }
+
+        return new(running.GetAwaiter().GetResult());
+    }
+
     private static TTask Issue<TTask>(Func<TTask> call)
         where TTask : Task
     {

@@ -58,5 +58,26 @@ public sealed class BarrierFacadeSpecs
         await Assert.ThrowsAsync<BrokenBarrierException>(() => other);
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_blocking_last_party_runs_the_action_on_its_own_thread_and_the_action_may_block()
+    {
+        var threads = new AioQueue<int>(context: _context);
+        var barrier = ReportingItsThread(threads, _context);
+        var first = barrier.WaitAsync(Bounds.Remote);
+        await Conditions.UntilAsync(() => barrier.NWaiting == 1);
+
+        var caller = new TaskCompletionSource<(int Thread, int Index)>();
+        var last = new Thread(() => caller.SetResult((Environment.CurrentManagedThreadId, barrier.Wait(Bounds.Remote)))) { IsBackground = true };
+        last.Start();
+        var (thread, index) = await caller.Task;
+
+        Assert.Equal([0, 1], new[] { await first, index }.Order());
+        Assert.Equal(thread, await threads.GetAsync(Bounds.Remote));
+    }
+
+    // A closure of its own: the action is sent as a call, so it must capture nothing but the queue.
+    private static AioBarrier ReportingItsThread(AioQueue<int> threads, AioContext context) =>
+        new(2, () => threads.Put(Environment.CurrentManagedThreadId), context: context);
+
     private static void ThrowingAction() => throw new InvalidOperationException("action failed");
 }
