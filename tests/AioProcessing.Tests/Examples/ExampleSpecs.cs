@@ -17,16 +17,18 @@ public sealed class ExampleSpecs
     [Fact(Timeout = Bounds.Spec)]
     public async Task Quickstart_prints_the_childs_results_then_78()
     {
-        var output = await RunAsync("Quickstart");
+        var (output, error) = await RunAsync("Quickstart");
 
+        // Exactly its own lines, and nothing on either stream from the library or Akka (no logging was configured).
         var lines = Lines(output);
         Assert.Equal(["Got result 6", "Got result 7", "Got result 8", "Got result 9", "Got result 10", "Got result 78"], lines);
+        Assert.Equal("", error.Trim());
     }
 
     [Fact(Timeout = Bounds.Spec)]
     public async Task PoolProgress_counts_the_primes_right_and_draws_its_bar_to_the_end()
     {
-        var output = await RunAsync("PoolProgress");
+        var (output, _) = await RunAsync("PoolProgress");
 
         const int Largest = 300_000 + (200 * 997);
         Assert.Contains("] 200/200", output, StringComparison.Ordinal);
@@ -36,7 +38,7 @@ public sealed class ExampleSpecs
     [Fact(Timeout = Bounds.Spec)]
     public async Task HostedApp_logs_the_pools_squares_and_the_child_processs_items_then_stops_with_the_host()
     {
-        var output = await RunAsync("HostedApp");
+        var (output, _) = await RunAsync("HostedApp");
 
         Assert.Contains("Squares from the pool: 1, 4, 9, 16, 25, 36, 49, 64, 81, 100", output, StringComparison.Ordinal);
         var items = Regex.Matches(output, @"From process \d+: (\d+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -47,7 +49,7 @@ public sealed class ExampleSpecs
     [Fact(Timeout = Bounds.Spec)]
     public async Task ActorProtocol_prints_the_sum_an_actor_took_under_the_lock_and_its_square_from_a_worker()
     {
-        var output = await RunAsync("ActorProtocol");
+        var (output, _) = await RunAsync("ActorProtocol");
 
         Assert.Contains("Orders 3 + 4 + 5 = 12; squared by a worker process: 144", output, StringComparison.Ordinal);
     }
@@ -55,7 +57,7 @@ public sealed class ExampleSpecs
     [Fact(Timeout = Bounds.Spec)]
     public async Task Observability_exports_the_meters_instruments_and_the_calls_spans_through_OpenTelemetry()
     {
-        var output = await RunAsync("Observability");
+        var (output, _) = await RunAsync("Observability");
         Assert.Contains("SUM 15 SQUARES 338350", Lines(output));
         foreach (var instrument in new[] { "aio.queue.puts", "aio.queue.gets", "aio.queue.depth", "aio.lock.waiters", "aio.lock.hold_time", "aio.pool.tasks.done", "aio.pool.tasks.queued", "aio.pool.tasks.running", "aio.workers", "aio.call.duration" })
         {
@@ -66,15 +68,15 @@ public sealed class ExampleSpecs
         Assert.Contains("Activity.DisplayName:        aio LockActor.Acquire", output, StringComparison.Ordinal);
     }
 
-    /// <summary>Runs the example's own build (same configuration as this test's) and returns its output once it exited 0.</summary>
-    private static async Task<string> RunAsync(string example)
+    /// <summary>Runs the example's own build (same configuration as this test's) and returns its output and error streams once it exited 0.</summary>
+    private static async Task<(string Output, string Error)> RunAsync(string example)
     {
         var dll = ExampleDll(example);
         Assert.True(File.Exists(dll), $"{example} is not built at {dll} (the test project builds it: see its ProjectReference).");
         await using var program = ChildProgram.StartProgram(dll, secret: null);
         var (output, exitCode) = await program.CompleteAsync(Within);
         Assert.True(exitCode == 0, $"{example} exited with {exitCode}.\nOutput:\n{output}\nError:\n{program.Error}");
-        return output;
+        return (output, program.Error);
     }
 
     private static string ExampleDll(string example)
