@@ -56,7 +56,17 @@ internal sealed class PoolSubmitter(AioContext context, IActorRef scheduler, int
             throw;
         }
 
-        return [.. chunks.SelectMany(c => c.Result)];
+        // One copy per chunk into the result: a million results must not each pass an enumerator.
+        var results = new TResult[all.Length];
+        var at = 0;
+        foreach (var chunk in chunks)
+        {
+            var part = chunk.Result;
+            part.CopyTo(results, at);
+            at += part.Length;
+        }
+
+        return results;
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace AioProcessing.Serialization;
 /// <summary>
 /// The MessagePack resolver for user values. In order: AioProcessing facades travel as references to their actors;
 /// delegates as method plus target; compiler closures field by field (each captured variable by value); types bound
-/// to this process are refused with a reason; then MessagePack's own formatters (primitives, collections,
+/// to this process are refused with a reason; arrays of fixed-size numbers as their bytes; then MessagePack's own formatters (primitives, collections,
 /// <c>[MessagePackObject]</c> types); then plain objects by their public members, after a check that no state would
 /// be lost. Values typed <see cref="object"/> carry their type name.
 /// </summary>
@@ -63,6 +63,11 @@ internal sealed class AioResolver : IFormatterResolver
             if (TransferPolicy.Refusal(type) is { } refusal)
             {
                 return new RefusingFormatter<T>(refusal);
+            }
+
+            if (PrimitiveArrayFormatter.TryCreate<T>() is { } raw)
+            {
+                return raw;
             }
 
             // Built-in formatters write leaves (primitives, strings, arrays of primitives): nothing in them can nest.

@@ -122,6 +122,51 @@ public sealed class PayloadSpecs : IClassFixture<ContextFixture>
         Assert.Throws<PayloadTooLargeException>(() => new AioProcess(small, TakesBytes, new byte[20_000]));
     }
 
+    [Fact]
+    public void Arrays_of_numbers_travel_as_their_bytes_exactly_typed_or_boxed_and_null_stays_null()
+    {
+        AssertRoundTrips(new[] { int.MinValue, -1, 0, 1, int.MaxValue });
+        AssertRoundTrips(new[] { long.MinValue, 0L, long.MaxValue });
+        AssertRoundTrips(new[] { double.NaN, double.NegativeInfinity, -0.0, double.Epsilon, double.MaxValue });
+        AssertRoundTrips(new[] { float.NaN, 1.5f });
+        AssertRoundTrips(new[] { (short)-2, short.MaxValue });
+        AssertRoundTrips(new[] { ushort.MaxValue });
+        AssertRoundTrips(new[] { uint.MaxValue });
+        AssertRoundTrips(new[] { ulong.MaxValue });
+        AssertRoundTrips(new[] { sbyte.MinValue });
+        AssertRoundTrips(new[] { 'a', '\uffff' });
+        AssertRoundTrips(Array.Empty<int>());
+        AssertRoundTrips(Enumerable.Range(0, 100_000).Select(i => (long)i * i).ToArray());
+        Assert.Null(_context.Payloads.Deserialize<int[]?>(_context.Payloads.Serialize<int[]?>(null, "The value", "value")));
+
+        // Four bytes per int after a 4-byte extension header (ext 16): the bytes themselves, not an encoding per element.
+        Assert.Equal(4 + 4_000, _context.Payloads.Serialize(new int[1_000], "The value", "value").Length);
+
+        // Typed as object, the value's type name travels with the same bytes.
+        var boxed = _context.Payloads.Deserialize<object>(_context.Payloads.Serialize<object>(new[] { 3.5, -1.0 }, "The value", "value"));
+        Assert.Equal(new[] { 3.5, -1.0 }, Assert.IsType<double[]>(boxed));
+    }
+
+    [Fact]
+    public void Bytes_that_do_not_make_whole_numbers_are_refused_with_a_reason()
+    {
+        // Seven bytes cannot hold ints, and another extension is not this encoding: each refused, never read past.
+        var partial = Assert.Throws<MessagePack.MessagePackSerializationException>(() => _context.Payloads.Deserialize<int[]>(Ext8(41, new byte[7])));
+        Assert.Contains("a multiple of 4 bytes", partial.InnerException?.Message ?? partial.Message, StringComparison.Ordinal);
+        var other = Assert.Throws<MessagePack.MessagePackSerializationException>(() => _context.Payloads.Deserialize<int[]>(Ext8(40, new byte[8])));
+        Assert.Contains("got extension 40", other.InnerException?.Message ?? other.Message, StringComparison.Ordinal);
+        Assert.ThrowsAny<Exception>(() => _context.Payloads.Deserialize<long[]>(_context.Payloads.Serialize(new[] { 1L, 2L }, "The value", "value")[..^1]));
+    }
+
+    private void AssertRoundTrips<T>(T[] value)
+    {
+        var bytes = _context.Payloads.Serialize(value, "The value", "value");
+        Assert.Equal(value, _context.Payloads.Deserialize<T[]>(bytes));
+    }
+
+    // A MessagePack ext 8: 0xc7, length, type, data.
+    private static byte[] Ext8(sbyte type, byte[] data) => [0xc7, (byte)data.Length, (byte)type, .. data];
+
     private static void Describe(AioQueue<string> output, int[] numbers, Point point, object boxed, List<string> words) =>
         output.Put($"{string.Join(',', numbers)}|{point}|{boxed.GetType().Name} {boxed}|{string.Join('+', words)}");
 
