@@ -9,7 +9,8 @@ namespace AioProcessing.Tests.Packaging;
 /// A program made by docs/getting-started.md's commands from the packed packages, outside the repository and with an
 /// empty NuGet cache, gets the ReadyToRun node beside it (the
 /// AioProcessing.Node package's buildTransitive targets) and its workers start on it, and the packages it restores are
-/// exactly those of consumer-packages.approved.txt. Alone in its collection: it builds, and the machine has two cores.
+/// exactly those of consumer-packages.approved.txt. The deployment page's install command, run the same way, gives an
+/// aio-node tool that starts a coordinator. Alone in its collection: it builds, and the machine has two cores.
 /// </summary>
 [Collection(LargeTransfers.Name)]
 [Trait("Category", "Packaging")]
@@ -60,6 +61,43 @@ public sealed class PackageConsumerSpecs
             Assert.True(
                 approved.SequenceEqual(resolved, StringComparer.OrdinalIgnoreCase),
                 $"the consumer's package set changed. Joined: {string.Join(", ", resolved.Except(approved, StringComparer.OrdinalIgnoreCase))}. Left: {string.Join(", ", approved.Except(resolved, StringComparer.OrdinalIgnoreCase))}.");
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task The_deployment_pages_install_command_gives_an_aio_node_tool_that_starts_a_coordinator()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(9));
+        var work = Directory.CreateTempSubdirectory("aio-tool-");
+        try
+        {
+            var aioNode = await PackageConsumer.InstallToolAsync(PackageConsumer.RepositoryRoot(), work.FullName, _output.WriteLine, bound.Token);
+            Assert.True(File.Exists(aioNode), $"the install did not put aio-node at {aioNode}");
+
+            var start = new System.Diagnostics.ProcessStartInfo(aioNode) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { "coordinator", "--host", "127.0.0.1", "--port", "0", "--secret-file", Path.Combine(work.FullName, "secret") })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["HOME"] = Path.Combine(work.FullName, "home");
+            using var coordinator = System.Diagnostics.Process.Start(start)!;
+            try
+            {
+                // It runs until stopped: its first line names the address workers join.
+                var line = await coordinator.StandardOutput.ReadLineAsync(bound.Token);
+                Assert.True(line?.StartsWith("COORDINATOR akka.tcp://", StringComparison.Ordinal), $"aio-node coordinator printed '{line}' first; stderr: {(coordinator.HasExited ? await coordinator.StandardError.ReadToEndAsync(bound.Token) : "")}");
+                Assert.True(File.Exists(Path.Combine(work.FullName, "secret")), "no secret file was generated");
+            }
+            finally
+            {
+                coordinator.Kill(entireProcessTree: true);
+                await coordinator.WaitForExitAsync(CancellationToken.None);
+            }
         }
         finally
         {

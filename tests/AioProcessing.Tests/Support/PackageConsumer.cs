@@ -90,12 +90,7 @@ internal static class PackageConsumer
             ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
             ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
         };
-        foreach (var file in (await RunAsync("git", ["ls-files"], repository, log, ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var target = Path.Combine(sources, file);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(Path.Combine(repository, file), target);
-        }
+        await CopySourcesAsync(repository, sources, log, ct);
 
         foreach (var project in new[] { "AioProcessing.Actors", "AioProcessing.Node", "AioProcessing.Api" })
         {
@@ -116,6 +111,35 @@ internal static class PackageConsumer
     }
 
     /// <summary>
+    /// Packs the node program as the aio-node tool from <paramref name="repository"/> and runs docs/deployment.md's
+    /// install command for it (read from the page) with a home folder and a NuGet cache of their own under
+    /// <paramref name="workDirectory"/>, as on a fresh machine.
+    /// </summary>
+    /// <returns>The installed <c>aio-node</c> command.</returns>
+    public static async Task<string> InstallToolAsync(string repository, string workDirectory, Action<string> log, CancellationToken ct)
+    {
+        var sources = Path.Combine(workDirectory, "src");
+        var feed = Path.Combine(workDirectory, "feed");
+        var home = Path.Combine(workDirectory, "home");
+        Directory.CreateDirectory(home);
+        await CopySourcesAsync(repository, sources, log, ct);
+        await RunAsync("dotnet", ["pack", Path.Combine(sources, "AioProcessing.Node", "AioProcessing.Node.csproj"), "-c", "Release", "-o", feed, "-p:AioPackAsTool=true", "-p:AioLocalPack=true", "-nologo"], sources, log, ct);
+
+        var page = File.ReadAllText(Path.Combine(sources, "docs", "deployment.md"));
+        var install = page.Split('\n').First(line => line.StartsWith("dotnet tool install --global ", StringComparison.Ordinal))
+            .Replace("/path/to/artifacts/packages", feed, StringComparison.Ordinal);
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = home,
+            ["DOTNET_CLI_HOME"] = home,
+            ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
+            ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
+        };
+        await RunAsync("bash", ["-euo", "pipefail", "-c", install], workDirectory, log, ct, environment);
+        return Path.Combine(home, ".dotnet", "tools", "aio-node");
+    }
+
+    /// <summary>
     /// Every package the consumer's restore resolved (its whole transitive closure, from obj/project.assets.json),
     /// by id, sorted; the project's own packages left out.
     /// </summary>
@@ -128,6 +152,17 @@ internal static class PackageConsumer
             .Where(id => !id.StartsWith("AioProcessing.", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.OrdinalIgnoreCase)
             .ToList();
+    }
+
+    // The sources as git tracks them, as a clone would have them (with the working tree's contents).
+    private static async Task CopySourcesAsync(string repository, string sources, Action<string> log, CancellationToken ct)
+    {
+        foreach (var file in (await RunAsync("git", ["ls-files"], repository, log, ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var target = Path.Combine(sources, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(repository, file), target);
+        }
     }
 
     /// <summary>Runs <paramref name="file"/> to its end; its standard output, or an exception with both streams when it fails.</summary>
