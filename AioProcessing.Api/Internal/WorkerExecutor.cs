@@ -15,15 +15,19 @@ public sealed class WorkerExecutor : ITargetExecutor
     private AioContext? _context;
 
     /// <inheritdoc />
-    public void Prepare(WorkerEnvironment environment)
+    public void Warm()
     {
-        // Encoding and decoding one small call compiles the payload path before a real target needs it.
-        var context = Attach(environment);
+        // Encoding and decoding one small call compiles the payload path before a real target needs it. No context
+        // exists yet; the formatters and their compiled code are the same for every serializer.
+        var payloads = new PayloadSerializer(context: null, int.MaxValue);
         Action<int, string, int[]> sample = Warm;
-        var call = context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
-        var (target, args) = context.Payloads.DeserializeCall(call);
+        var call = payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
+        var (target, args) = payloads.DeserializeCall(call);
         target.DynamicInvoke(args);
     }
+
+    /// <inheritdoc />
+    public void Prepare(WorkerEnvironment environment) => Attach(environment);
 
     /// <inheritdoc />
     public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run)
