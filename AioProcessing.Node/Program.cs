@@ -62,20 +62,6 @@ internal static class Program
         }
 
         StartupTrace.Mark("executor loaded");
-        _ = Task.Run(() =>
-        {
-            try
-            {
-                executor.Warm();
-                StartupTrace.Mark("executor warmed");
-            }
-#pragma warning disable CA1031 // Warming is an optimisation; Run reports any real problem.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                StartupTrace.Mark("executor warm-up failed: " + ex.Message);
-            }
-        });
         var coordinator = Address.Parse(bootstrap.Coordinator);
         var config = bootstrap.Config is null ? null : ConfigurationFactory.ParseString(bootstrap.Config);
         var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config, Secret: bootstrap.Secret)).ConfigureAwait(false);

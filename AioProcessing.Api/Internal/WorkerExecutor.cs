@@ -15,19 +15,15 @@ public sealed class WorkerExecutor : ITargetExecutor
     private AioContext? _context;
 
     /// <inheritdoc />
-    public void Warm()
+    public void Prepare(WorkerEnvironment environment)
     {
-        // Encoding and decoding one small call compiles the payload path before a real target needs it. No context
-        // exists yet; the formatters and their compiled code are the same for every serializer.
-        var payloads = new PayloadSerializer(context: null, int.MaxValue);
+        // Encoding and decoding one small call compiles the payload path before a real target needs it.
+        var context = Attach(environment);
         Action<int, string, int[]> sample = Warm;
-        var call = payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
-        var (target, args) = payloads.DeserializeCall(call);
+        var call = context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
+        var (target, args) = context.Payloads.DeserializeCall(call);
         target.DynamicInvoke(args);
     }
-
-    /// <inheritdoc />
-    public void Prepare(WorkerEnvironment environment) => Attach(environment);
 
     /// <inheritdoc />
     public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run)

@@ -12,14 +12,13 @@ namespace AioProcessing.Serialization;
 /// </summary>
 internal sealed class AioSerializerOptions : MessagePackSerializerOptions
 {
-    public AioSerializerOptions(AioContext? context)
+    public AioSerializerOptions(AioContext context)
         : base(Standard.WithResolver(AioResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData)) => Context = context;
 
     private AioSerializerOptions(AioSerializerOptions copyFrom)
         : base(copyFrom) => Context = copyFrom.Context;
 
-    /// <summary>The context facades are read into; none while a worker warms up before its node exists.</summary>
-    public AioContext? Context { get; }
+    public AioContext Context { get; }
 
     public static AioContext ContextOf(MessagePackSerializerOptions options) =>
         (options as AioSerializerOptions)?.Context
@@ -47,7 +46,7 @@ internal sealed class PayloadSerializer
 {
     private readonly AioSerializerOptions _options;
 
-    public PayloadSerializer(AioContext? context, int maxBytes)
+    public PayloadSerializer(AioContext context, int maxBytes)
     {
         _options = new AioSerializerOptions(context);
         MaxBytes = maxBytes;

@@ -10,14 +10,6 @@ namespace AioProcessing.Node.Worker;
 public interface ITargetExecutor
 {
     /// <summary>
-    /// Warms what needs no node (the decoding path) on its own thread while the node starts, before
-    /// <see cref="Prepare"/>: on a cold start the node's start keeps one core busy, and this uses the other.
-    /// </summary>
-    void Warm()
-    {
-    }
-
-    /// <summary>
     /// Gets ready to run targets (binds to the coordinator, warms the decoding path) while the node's registration
     /// is in flight, so a target that arrives later starts sooner. Runs on its own thread; may race with
     /// <see cref="Run"/>, which must not depend on it having finished.
