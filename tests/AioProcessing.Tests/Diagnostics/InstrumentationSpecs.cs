@@ -18,6 +18,9 @@ public sealed class InstrumentationSpecs : IClassFixture<ContextFixture>, IDispo
     private readonly AioContext _context;
     private readonly MeterListener _meters = new();
     private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measured = new();
+    private readonly ActivitySource _spec = new("AioProcessing.Tests.Instrumentation");
+    private readonly ConcurrentQueue<Activity> _spans = new();
+    private readonly ActivityListener _activities;
 
     public InstrumentationSpecs(ContextFixture fixture)
     {
@@ -32,9 +35,23 @@ public sealed class InstrumentationSpecs : IClassFixture<ContextFixture>, IDispo
         _meters.SetMeasurementEventCallback<long>((i, v, tags, _) => Note(i, v, tags));
         _meters.SetMeasurementEventCallback<double>((i, v, tags, _) => Note(i, v, tags));
         _meters.Start();
+
+        // The spans of AioProcessing and of this spec's own root activities; other specs' calls are traced too.
+        _activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == AioInstrumentation.ActivitySourceName || source == _spec,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_activities);
     }
 
-    public void Dispose() => _meters.Dispose();
+    public void Dispose()
+    {
+        _meters.Dispose();
+        _activities.Dispose();
+        _spec.Dispose();
+    }
 
     [Fact(Timeout = Bounds.Spec)]
     public async Task A_queue_reports_its_puts_its_gets_and_its_depth()
@@ -100,28 +117,19 @@ public sealed class InstrumentationSpecs : IClassFixture<ContextFixture>, IDispo
     [Fact(Timeout = Bounds.Spec)]
     public async Task Each_call_is_timed_and_traced_as_a_client_span_named_after_its_request()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var spec = new ActivitySource("AioProcessing.Tests.Instrumentation");
-        using var activities = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == AioInstrumentation.ActivitySourceName || source == spec,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(activities);
         var ev = new AioEvent(_context);
         var name = ev.Actor.Path.Name;
 
         // Other specs' calls are traced too while this listens: this one's are the children of its own activity.
         string rootId;
-        using (var root = spec.StartActivity("spec")!)
+        using (var root = _spec.StartActivity("spec")!)
         {
             rootId = root.Id!;
             await ev.SetAsync();
             Assert.True(await ev.WaitAsync(Bounds.Remote));
         }
 
-        var span = Assert.Single(spans, s => s.OperationName == "aio EventActor.Set" && s.ParentId == rootId);
+        var span = Assert.Single(_spans, s => s.OperationName == "aio EventActor.Set" && s.ParentId == rootId);
         Assert.Equal(name, span.GetTagItem("aio.primitive"));
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.NotNull(span.GetTagItem("aio.link"));
@@ -131,29 +139,20 @@ public sealed class InstrumentationSpecs : IClassFixture<ContextFixture>, IDispo
     [Fact(Timeout = Bounds.Spec)]
     public async Task A_pool_task_runs_in_its_worker_process_inside_a_span_that_continues_the_callers_trace()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var spec = new ActivitySource("AioProcessing.Tests.Instrumentation");
-        using var activities = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == AioInstrumentation.ActivitySourceName || source == spec,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(activities);
         // The worker records spans because its initializer listens, as a worker's OpenTelemetry would be set up.
         await using var pool = new AioPool(1, initializer: ListenInWorker, context: _context);
 
         string rootId;
         string traceId;
         string[] seen;
-        using (var root = spec.StartActivity("spec")!)
+        using (var root = _spec.StartActivity("spec")!)
         {
             (rootId, traceId) = (root.Id!, root.TraceId.ToString());
             seen = await pool.ApplyAsync<string[]>(WorkerSpan, []).WaitAsync(Bounds.Remote);
         }
 
         // In the worker, the task ran inside the pool's span: same trace, and its parent is this process's submit span.
-        var submit = Assert.Single(spans, s => s.OperationName == "aio PoolActor.Submit" && s.ParentId == rootId);
+        var submit = Assert.Single(_spans, s => s.OperationName == "aio PoolActor.Submit" && s.ParentId == rootId);
         Assert.Equal(new[] { "aio pool.run", nameof(ActivityKind.Consumer), traceId, submit.SpanId.ToString(), pool.Actor.Path.Name, "1" }, seen[..^1]);
         Assert.NotEqual(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), seen[^1]);
     }
