@@ -1,5 +1,4 @@
 using AioProcessing.Actors.Diagnostics;
-using AioProcessing.Actors.Serialization;
 using Akka.Actor;
 
 namespace AioProcessing.Actors.Primitives;
@@ -14,7 +13,7 @@ namespace AioProcessing.Actors.Primitives;
 /// gone), they fail with <see cref="ChunkStatus.NoWorker"/>: the pool never hangs. A worker that joins later serves
 /// what is submitted after that.
 /// </summary>
-public sealed class PoolActor : PrimitiveActor
+public sealed partial class PoolActor : PrimitiveActor
 {
     private readonly int _maxRetries;
     private readonly LinkedList<Chunk> _pending = new();
@@ -141,88 +140,6 @@ public sealed class PoolActor : PrimitiveActor
     /// <summary>Every chunk not finished fails with <see cref="ChunkStatus.Terminated"/>; idle workers stop. Answered by <see cref="WaitProtocol.Ack"/>.</summary>
     public sealed record Terminate(long RequestId) : IAioRequest;
 
-    internal static void RegisterCodecs(WireCodecs codecs) => codecs
-        .Add<Submit>("os", static (w, m) =>
-        {
-            w.Long(m.RequestId);
-            w.Int(m.Tasks);
-            w.Bytes(m.Call);
-            // The trace context, last and only when there is one: an untraced submit is what it always was.
-            if (m.TraceParent is not null || m.TraceState is not null)
-            {
-                w.String(m.TraceParent);
-                w.String(m.TraceState);
-            }
-        }, static r =>
-        {
-            var submit = new Submit(r.Long(), r.Int(), r.Bytes()!);
-            return r.AtEnd ? submit : submit with { TraceParent = r.String(), TraceState = r.String() };
-        })
-        .Add<ChunkDone>("od", WriteDone, ReadDone)
-        .Add<Pull>("op", static (w, m) =>
-        {
-            w.Long(m.RequestId);
-            w.Int(m.Capacity);
-            w.Int(m.Done.Length);
-            foreach (var done in m.Done)
-            {
-                WriteDone(w, done);
-            }
-        }, static r =>
-        {
-            var (id, capacity) = (r.Long(), r.Int());
-            var done = new ChunkDone[r.Int()];
-            for (var i = 0; i < done.Length; i++)
-            {
-                done[i] = ReadDone(r);
-            }
-
-            return new Pull(id, done, capacity);
-        })
-        .Add<Work>("ow", static (w, m) =>
-        {
-            w.Long(m.RequestId);
-            w.Int(m.Items.Length);
-            foreach (var item in m.Items)
-            {
-                w.Long(item.ChunkId);
-                w.Int(item.Tasks);
-                w.Bytes(item.Call);
-            }
-
-            // The items' trace contexts after them all, and only when one carries any (as Submit's).
-            if (Array.Exists(m.Items, static item => item.TraceParent is not null || item.TraceState is not null))
-            {
-                foreach (var item in m.Items)
-                {
-                    w.String(item.TraceParent);
-                    w.String(item.TraceState);
-                }
-            }
-        }, static r =>
-        {
-            var id = r.Long();
-            var items = new WorkItem[r.Int()];
-            for (var i = 0; i < items.Length; i++)
-            {
-                items[i] = new WorkItem(r.Long(), r.Int(), r.Bytes()!);
-            }
-
-            if (!r.AtEnd)
-            {
-                for (var i = 0; i < items.Length; i++)
-                {
-                    items[i] = items[i] with { TraceParent = r.String(), TraceState = r.String() };
-                }
-            }
-
-            return new Work(id, items);
-        })
-        .Add<Load>("ol", static (w, m) => w.Long(m.RequestId), static r => new Load(r.Long()))
-        .Add<LoadReply>("oL", static (w, m) => { w.Long(m.RequestId); w.Int(m.PendingTasks); w.Int(m.RunningTasks); w.Int(m.IdleWorkers); w.Bool(m.Closing); }, static r => new LoadReply(r.Long(), r.Int(), r.Int(), r.Int(), r.Byte() != 0))
-        .Add<Close>("oc", static (w, m) => w.Long(m.RequestId), static r => new Close(r.Long()))
-        .Add<Terminate>("ot", static (w, m) => w.Long(m.RequestId), static r => new Terminate(r.Long()));
-
     /// <inheritdoc />
     protected override void Withdraw(long requestId, WaitProtocol.Outcome outcome)
     {
@@ -279,18 +196,6 @@ public sealed class PoolActor : PrimitiveActor
         StopIdleWorkersIfDone();
         WatchForWorkers();
     }
-
-    private static void WriteDone(WireWriter w, ChunkDone m)
-    {
-        w.Long(m.RequestId);
-        w.Byte((byte)m.Status);
-        w.Bytes(m.Result);
-        w.String(m.ErrorType);
-        w.String(m.ErrorMessage);
-        w.String(m.ErrorStack);
-    }
-
-    private static ChunkDone ReadDone(WireReader r) => new(r.Long(), (ChunkStatus)r.Byte(), r.Bytes()!, r.String()!, r.String()!, r.String()!);
 
     private void OnSubmit(Submit submit)
     {
