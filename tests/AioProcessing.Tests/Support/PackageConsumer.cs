@@ -83,13 +83,7 @@ internal static class PackageConsumer
         var sources = Path.Combine(workDirectory, "src");
         var feed = Path.Combine(workDirectory, "feed");
 
-        // An empty package cache of its own: the consumer restores everything from the feed and nuget.org, as on a
-        // fresh machine, and the packages packed here (at the repository's own version) never reach the user's cache.
-        var nuget = new Dictionary<string, string>
-        {
-            ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
-            ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
-        };
+        var nuget = EmptyNuGetCache(workDirectory);
         await CopySourcesAsync(repository, sources, log, ct);
 
         foreach (var project in new[] { "AioProcessing.Actors", "AioProcessing.Node", "AioProcessing.Api" })
@@ -128,13 +122,9 @@ internal static class PackageConsumer
         var page = File.ReadAllText(Path.Combine(sources, "docs", "deployment.md"));
         var install = page.Split('\n').First(line => line.StartsWith("dotnet tool install --global ", StringComparison.Ordinal))
             .Replace("/path/to/artifacts/packages", feed, StringComparison.Ordinal);
-        var environment = new Dictionary<string, string>
-        {
-            ["HOME"] = home,
-            ["DOTNET_CLI_HOME"] = home,
-            ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
-            ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
-        };
+        var environment = EmptyNuGetCache(workDirectory);
+        environment["HOME"] = home;
+        environment["DOTNET_CLI_HOME"] = home;
         await RunAsync("bash", ["-euo", "pipefail", "-c", install], workDirectory, log, ct, environment);
         return Path.Combine(home, ".dotnet", "tools", "aio-node");
     }
@@ -153,6 +143,14 @@ internal static class PackageConsumer
             .Order(StringComparer.OrdinalIgnoreCase)
             .ToList();
     }
+
+    // An empty package cache of its own under the work folder: everything is restored from the feed and nuget.org, as
+    // on a fresh machine, and the packages packed here (at the repository's own version) never reach the user's cache.
+    private static Dictionary<string, string> EmptyNuGetCache(string workDirectory) => new()
+    {
+        ["NUGET_PACKAGES"] = Path.Combine(workDirectory, "nuget", "packages"),
+        ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(workDirectory, "nuget", "http-cache"),
+    };
 
     // The sources as git tracks them, as a clone would have them (with the working tree's contents).
     private static async Task CopySourcesAsync(string repository, string sources, Action<string> log, CancellationToken ct)
