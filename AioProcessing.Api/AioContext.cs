@@ -375,6 +375,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     /// <summary>The warm nodes launched and not yet taken or retired, ready or still joining.</summary>
     internal int WarmNodesLaunched => _warmNodes?.Launched ?? 0;
 
+    /// <summary>How many warm nodes have joined and become ready since the context started.</summary>
+    internal int WarmNodesJoined => _warmNodes?.Joined ?? 0;
+
     /// <summary>Takes a warm node that has joined and waits idle, if the context keeps any.</summary>
     internal bool TryTakeWarmNode(out WarmNode node)
     {

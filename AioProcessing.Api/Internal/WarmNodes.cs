@@ -23,6 +23,8 @@ internal sealed class WarmNodes : IAsyncDisposable
     private readonly Timer? _retire;
     private readonly TimeSpan _idle;
     private long _lastActivity;
+    private long _lastLaunch;
+    private int _joined;
     private int _disposed;
 
     // 1 while the nodes are retired (or not started yet): nothing launches until a start asks for a node.
@@ -51,6 +53,9 @@ internal sealed class WarmNodes : IAsyncDisposable
 
     /// <summary>The nodes launched and not yet taken or retired, ready or still joining.</summary>
     public int Launched => _all.Count;
+
+    /// <summary>How many nodes have joined and become ready since the pool was made, taken or retired since or not.</summary>
+    public int Joined => Volatile.Read(ref _joined);
 
     public IReadOnlyList<int> ReadyPids => _ready.Where(n => !n.Process.Exited.IsCompleted).Select(n => n.Process.Pid).ToArray();
 
@@ -135,12 +140,18 @@ internal sealed class WarmNodes : IAsyncDisposable
     }
 
     // No start took a node, and none became ready, for the idle time: the nodes go, and come back with the next start.
+    // A node still joining is not idle: its idle time starts when it is ready (a start on a loaded machine can take
+    // longer than a short idle timeout, and the node was once killed while it joined). One that has not joined
+    // within aio.node.start-timeout no longer holds retirement back.
     private void RetireIfIdle()
     {
         WarmNode[] nodes;
         lock (_gate)
         {
-            if (Environment.TickCount64 - Volatile.Read(ref _lastActivity) < (long)_idle.TotalMilliseconds
+            var now = Environment.TickCount64;
+            var joining = _all.Count > _ready.Count && now - Volatile.Read(ref _lastLaunch) < (long)_context.Settings.StartTimeout.TotalMilliseconds;
+            if (joining
+                || now - Volatile.Read(ref _lastActivity) < (long)_idle.TotalMilliseconds
                 || Volatile.Read(ref _disposed) != 0
                 || Interlocked.Exchange(ref _resting, 1) == 1)
             {
@@ -171,6 +182,7 @@ internal sealed class WarmNodes : IAsyncDisposable
         var process = WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
         var node = new WarmNode(nodeId, process, owner);
         _all[nodeId] = node;
+        Volatile.Write(ref _lastLaunch, Environment.TickCount64);
         // A node that dies before it is taken leaves the pool, and the pool launches another.
         _ = process.Exited.ContinueWith(
             exited =>
@@ -197,6 +209,7 @@ internal sealed class WarmNodes : IAsyncDisposable
                 // Idle from now: a node is retired after it waited the idle time ready, not while it was starting.
                 Volatile.Write(ref pool._lastActivity, Environment.TickCount64);
                 pool._ready.Enqueue(node);
+                Interlocked.Increment(ref pool._joined);
             }
         }
 

@@ -160,6 +160,26 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_warm_node_still_joining_is_not_retired_however_short_the_idle_timeout()
+    {
+        // The idle time counts from when a node is ready: one that takes longer to join than the timeout (any node,
+        // at 50 ms) joins, and is retired after it.
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 1\naio.node.warm-idle-timeout = 50ms" });
+        var pids = new AioQueue<int>(context: context);
+        var first = new AioProcess(context, ReportPid, pids);
+        await first.StartAsync();
+        Assert.True(await first.JoinAsync(Bounds.Remote));
+        var waited = Stopwatch.StartNew();
+        while (context.WarmNodesJoined == 0 || context.WarmNodesLaunched > 0)
+        {
+            Assert.True(waited.Elapsed < Bounds.Remote, $"joined {context.WarmNodesJoined}, still launched {context.WarmNodesLaunched}");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, context.WarmNodesJoined);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Disposing_a_context_kills_its_idle_warm_nodes()
     {
         var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 2 });
