@@ -67,6 +67,7 @@ internal static class Program
         var node = await AioNode.StartAsync(new AioNodeSettings(coordinator.System, Config: config, Secret: bootstrap.Secret)).ConfigureAwait(false);
         StartupTrace.Mark("node started");
         var reportTimeout = node.System.Settings.Config.GetTimeSpan("aio.node.exit-report-timeout");
+        using var idleTrim = IdleTrim.Start(node.System.Settings.Config);
         var environment = new WorkerEnvironment(node.System, coordinator, bootstrap);
         node.System.ActorOf(WorkerNode.Props(environment, executor, exit, reportTimeout), WorkerNode.Name);
         var code = await exit.Code.ConfigureAwait(false);

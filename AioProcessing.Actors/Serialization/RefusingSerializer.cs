@@ -17,6 +17,17 @@ public sealed class RefusingSerializer : Serializer
     {
     }
 
+    /// <summary>
+    /// Creates the serializer under a name that has settings in <c>akka.actor.serialization-settings</c>, which
+    /// Akka passes to the constructor (nodes list it as <c>json</c> too, which has settings); they are ignored.
+    /// </summary>
+    /// <param name="system">The actor system.</param>
+    /// <param name="settings">The settings under the serializer's name; unused.</param>
+    public RefusingSerializer(ExtendedActorSystem system, Akka.Configuration.Config settings)
+        : base(system)
+    {
+    }
+
     /// <inheritdoc />
     public override int Identifier => 4712;
 

@@ -6,9 +6,9 @@ namespace AioProcessing.Node.Hosting;
 public static class AioHocon
 {
     private static readonly Lazy<Config> LibraryDefaults = new(() => WithEnvironment(Load("aio-node.conf")));
-    private static readonly Lazy<Config> NodeDefaults = new(() => Load("aio-logging.conf").WithFallback(LibraryDefaults.Value));
+    private static readonly Lazy<Config> NodeDefaults = new(() => Load("aio-own-nodes.conf").WithFallback(LibraryDefaults.Value));
 
-    /// <summary>The defaults every node the library starts itself begins from (<c>hocon/aio-logging.conf</c> over <c>hocon/aio-node.conf</c>).</summary>
+    /// <summary>The defaults every node the library starts itself begins from (<c>hocon/aio-own-nodes.conf</c> over <c>hocon/aio-node.conf</c>).</summary>
     public static Config Defaults => NodeDefaults.Value;
 
     /// <summary>The defaults an application's own actor system gets under its settings (<c>hocon/aio-node.conf</c>): no logging keys.</summary>

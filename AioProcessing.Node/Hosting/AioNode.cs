@@ -3,7 +3,6 @@ using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
-using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -30,9 +29,10 @@ public sealed class AioNode : IAsyncDisposable
     /// <summary>The actor system name used unless configured otherwise.</summary>
     public const string DefaultSystemName = "aio";
 
-    private readonly EmbeddedHost _host;
+    // Null for a node started without Akka.Hosting (see StartBare).
+    private readonly EmbeddedHost? _host;
 
-    private AioNode(EmbeddedHost host, ActorSystem system)
+    private AioNode(EmbeddedHost? host, ActorSystem system)
     {
         _host = host;
         System = system;
@@ -62,24 +62,13 @@ public sealed class AioNode : IAsyncDisposable
             ? new QuietLoggerFactory(factory, config.GetBoolean("aio.log.quiet-disassociations"), LogThrottle.IntervalOf(config))
             : null;
 
-        void AddNode(IServiceCollection services) => services.AddAkka(settings.SystemName, akka =>
-        {
-            akka.AddHocon(config, HoconAddMode.Prepend)
-                .WithRemoting(new RemoteOptions { HostName = settings.HostName, Port = settings.Port });
-            if (settings.LoggerFactory is not null)
-            {
-                akka.ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
-            }
-
-            configure?.Invoke(akka);
-        });
-
-        EmbeddedHost host;
-        var starting = EmbeddedHost.StartAsync(AddNode, loggerFactory, ct);
+        // Bounded: a node whose remoting cannot start (a bad transport setting) would otherwise never finish starting.
+        var starting = configure is null && loggerFactory is null
+            ? Task.Run(() => StartBare(settings, config), ct)
+            : StartHostedAsync(settings, config, loggerFactory, configure, ct);
         try
         {
-            // Bounded: a node whose remoting cannot start (a bad transport setting) would otherwise never finish starting.
-            host = await starting.WaitAsync(config.GetTimeSpan("aio.node.start-timeout"), ct).ConfigureAwait(false);
+            return await starting.WaitAsync(config.GetTimeSpan("aio.node.start-timeout"), ct).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
@@ -87,8 +76,6 @@ public sealed class AioNode : IAsyncDisposable
             _ = starting.ContinueWith(static started => started.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             throw new InvalidOperationException($"The node '{settings.SystemName}' did not start within aio.node.start-timeout; its remoting failed to start (see its log).", ex);
         }
-
-        return new AioNode(host, host.Services.GetRequiredService<ActorSystem>());
     }
 
     /// <summary>
@@ -112,6 +99,35 @@ public sealed class AioNode : IAsyncDisposable
         registry.Register<PrimitiveHost>(system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name));
         Lane.LaneListener.Start((ExtendedActorSystem)system, secret, nodeManager);
     }
+
+    // A node that needs nothing of Akka.Hosting (no actors registered through it, no logger factory), as every worker
+    // is: its actor system alone, on the same HOCON. No service provider, no Microsoft.Extensions or Akka.Hosting
+    // assemblies loaded, and not ActorSystem.Create(name, setup), which reads app.config through
+    // System.Configuration (and so System.Private.Xml) even when the setup carries the config: together about
+    // 8 MB of an idle worker's memory and part of its start.
+    private static AioNode StartBare(AioNodeSettings settings, Config config) =>
+        new(null, ActorSystem.Create(settings.SystemName, RemoteBinding(settings).WithFallback(config)));
+
+    private static async Task<AioNode> StartHostedAsync(AioNodeSettings settings, Config config, ILoggerFactory? loggerFactory, Action<AkkaConfigurationBuilder>? configure, CancellationToken ct)
+    {
+        void AddNode(IServiceCollection services) => services.AddAkka(settings.SystemName, akka =>
+        {
+            akka.AddHocon(RemoteBinding(settings).WithFallback(config), HoconAddMode.Prepend);
+            if (loggerFactory is not null)
+            {
+                akka.ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
+            }
+
+            configure?.Invoke(akka);
+        });
+
+        var host = await EmbeddedHost.StartAsync(AddNode, loggerFactory, ct).ConfigureAwait(false);
+        return new AioNode(host, host.Services.GetRequiredService<ActorSystem>());
+    }
+
+    // The address to bind, over everything else (what Akka.Remote.Hosting's WithRemoting writes for these two).
+    private static Config RemoteBinding(AioNodeSettings settings) =>
+        ConfigurationFactory.ParseString($"akka.remote.dot-netty.tcp {{ hostname = \"{settings.HostName}\", port = {settings.Port} }}");
 
     /// <summary>
     /// Loopback is the default. A node bound to any other address is reachable by other machines, so it must prove a
@@ -147,7 +163,15 @@ public sealed class AioNode : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await _host.StopAsync(cts.Token).ConfigureAwait(false);
+            if (_host is not null)
+            {
+                await _host.StopAsync(cts.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                // What Akka.Hosting's hosted service does when its host stops.
+                await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).WaitAsync(cts.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -159,6 +183,9 @@ public sealed class AioNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await _host.DisposeAsync().ConfigureAwait(false);
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -143,6 +143,19 @@ public sealed class SecuritySpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_frame_naming_Akkas_json_serializer_is_refused_by_a_node_the_library_starts()
+    {
+        // Serializer id 1 is Akka's Newtonsoft serializer, which builds the type a frame names. Nothing binds it in a
+        // node, but Akka builds every listed serializer and decodes a frame with whichever its id names: a node
+        // lists the refusing serializer in its place, whose id is its own, so id 1 names none.
+        await using var node = await AioNode.StartAsync(new AioNodeSettings());
+        var frame = "{\"$type\":\"System.IO.MemoryStream, System.Private.CoreLib\"}"u8.ToArray();
+        var refused = Assert.Throws<System.Runtime.Serialization.SerializationException>(
+            () => node.System.Serialization.Deserialize(frame, 1, typeof(MemoryStream).AssemblyQualifiedName!));
+        Assert.Contains("serializer with id [1]", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task A_payload_that_names_a_type_which_could_never_have_been_sent_is_refused_when_read()
     {
         await using var context = await AioContext.StartAsync();

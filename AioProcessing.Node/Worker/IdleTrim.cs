@@ -1,0 +1,75 @@
+using Akka.Configuration;
+
+namespace AioProcessing.Node.Worker;
+
+/// <summary>
+/// Gives a worker node's free memory back to the system once it goes quiet. The .NET GC collects only when code
+/// allocates, so a node that stops allocating (a warm node waiting for a target, a target waiting on an event, a
+/// pool worker between tasks) keeps every page its start-up touched: about 5 MB more than its live heap, measured
+/// on an idle worker. After <c>aio.node.idle-trim</c> during which the process allocated next to nothing, one
+/// aggressive collection (<see cref="GCCollectionMode.Aggressive"/>, the mode meant for a process going idle)
+/// compacts the heap and decommits what is free. Once per quiet spell: allocation has to resume before it can run
+/// again. Never for a large heap, whose compaction would be a long pause for a target that merely stopped allocating.
+/// </summary>
+internal sealed class IdleTrim : IDisposable
+{
+    /// <summary>Allocated during one interval, at most, for the process to count as quiet (heartbeats allocate a few KB).</summary>
+    internal const long QuietBytes = 1024 * 1024;
+
+    /// <summary>The largest heap that is trimmed: its compaction takes a few milliseconds, not a noticeable pause.</summary>
+    internal const long MaxHeapBytes = 64L * 1024 * 1024;
+
+    private readonly Timer _timer;
+    private readonly Lock _gate = new();
+    private long _allocatedAtLastCheck;
+    private bool _trimmedThisSpell;
+
+    private IdleTrim(TimeSpan interval)
+    {
+        _allocatedAtLastCheck = GC.GetTotalAllocatedBytes();
+        _timer = new Timer(static state => ((IdleTrim)state!).Check(), this, interval, interval);
+    }
+
+    /// <summary>Starts trimming after <c>aio.node.idle-trim</c> of quiet; null when that is <c>off</c> or zero.</summary>
+    public static IdleTrim? Start(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var interval = config.GetTimeSpan("aio.node.idle-trim", TimeSpan.Zero, allowInfinite: false);
+        return interval > TimeSpan.Zero ? new IdleTrim(interval) : null;
+    }
+
+    /// <summary>
+    /// Whether one check should trim: the interval was quiet, no trim ran in this quiet spell yet, and the heap is small.
+    /// </summary>
+    internal static bool ShouldTrim(long allocatedDuringInterval, bool trimmedThisSpell, long heapBytes) =>
+        allocatedDuringInterval < QuietBytes && !trimmedThisSpell && heapBytes <= MaxHeapBytes;
+
+    /// <inheritdoc />
+    public void Dispose() => _timer.Dispose();
+
+    private void Check()
+    {
+        lock (_gate)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            var during = allocated - _allocatedAtLastCheck;
+            _allocatedAtLastCheck = allocated;
+            if (during >= QuietBytes)
+            {
+                _trimmedThisSpell = false;
+                return;
+            }
+
+            if (!ShouldTrim(during, _trimmedThisSpell, GC.GetTotalMemory(forceFullCollection: false)))
+            {
+                return;
+            }
+
+            _trimmedThisSpell = true;
+            StartupTrace.Mark("idle trim");
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            // What the collection allocated itself must not count as activity at the next check.
+            _allocatedAtLastCheck = GC.GetTotalAllocatedBytes();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using AioProcessing.Node.Worker;
+using AioProcessing.Tests.Support;
+using Xunit;
+
+namespace AioProcessing.Tests.Processes;
+
+/// <summary>What an idle worker node holds: the assemblies it loads, and the free memory it gives back.</summary>
+public sealed class LeanWorkerSpecs
+{
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_node_loads_no_service_provider_no_app_config_reader_and_no_json_serializer()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
+        var loaded = new AioQueue<string[]>(context: context);
+        var p = new AioProcess(context, ReportAssemblies, loaded);
+        await p.StartAsync();
+        var names = await loaded.GetAsync(Bounds.Remote);
+        Assert.Contains("Akka.Remote", names);
+        Assert.DoesNotContain("Microsoft.Extensions.DependencyInjection", names);
+        Assert.DoesNotContain("System.Configuration.ConfigurationManager", names);
+        Assert.DoesNotContain("System.Private.Xml", names);
+        Assert.DoesNotContain("Newtonsoft.Json", names);
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_whose_target_stops_allocating_is_trimmed_with_one_compacting_full_collection()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0\naio.node.idle-trim = 200ms" });
+        var report = new AioQueue<string>(context: context);
+        var p = new AioProcess(context, AllocateThenWaitForATrim, report);
+        await p.StartAsync();
+        Assert.Equal("trimmed: compacted gen 2", await report.GetAsync(Bounds.Remote));
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+    }
+
+    [Theory]
+    [InlineData(0, false, 4_000_000, true)]
+    [InlineData(IdleTrim.QuietBytes - 1, false, IdleTrim.MaxHeapBytes, true)]
+    [InlineData(IdleTrim.QuietBytes, false, 4_000_000, false)]
+    [InlineData(0, true, 4_000_000, false)]
+    [InlineData(0, false, IdleTrim.MaxHeapBytes + 1, false)]
+    public void A_trim_runs_once_per_quiet_spell_and_only_for_a_small_heap(long allocated, bool trimmedThisSpell, long heap, bool trims) =>
+        Assert.Equal(trims, IdleTrim.ShouldTrim(allocated, trimmedThisSpell, heap));
+
+    private static void ReportAssemblies(AioQueue<string[]> loaded) =>
+        loaded.Put(AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "").ToArray());
+
+    private static void AllocateThenWaitForATrim(AioQueue<string> report)
+    {
+        // More garbage than a quiet interval allows: whatever the node did before, a new quiet spell begins after it.
+        var garbage = 0L;
+        for (var i = 0; i < 64; i++)
+        {
+            garbage += new byte[64 * 1024].Length;
+        }
+
+        var before = GC.GetGCMemoryInfo(GCKind.FullBlocking).Index;
+        var waited = Stopwatch.StartNew();
+        while (GC.GetGCMemoryInfo(GCKind.FullBlocking).Index == before && waited.Elapsed < Bounds.Remote)
+        {
+            Thread.Sleep(20);
+        }
+
+        var trim = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        report.Put(trim.Index == before ? $"no trim in {waited.Elapsed} ({garbage} bytes allocated)" : $"trimmed: {(trim.Compacted ? "compacted" : "not compacted")} gen {trim.Generation}");
+    }
+}
