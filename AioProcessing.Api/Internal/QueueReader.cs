@@ -9,7 +9,8 @@ namespace AioProcessing.Internal;
 /// <c>aio.queue.prefetch</c> items at once. The coordinator lends them until this process reports them taken
 /// (piggybacked on the next fetch, or after 2 ms); untaken ones are given back after <c>aio.queue.prefetch-hold</c>
 /// without a Get, and go back by themselves if this process dies. Anything else this process sends first reports the
-/// takes not reported yet (<see cref="ReportTakesNow"/>), so that what it lets another process see comes after them.
+/// takes not reported yet, and waits for reports other threads are sending (<see cref="ReportTakesNow"/>), so that
+/// what it lets another process see comes after them.
 /// </summary>
 /// <remarks>
 /// A lent batch may be taken from only for <c>aio.queue.prefetch-hold</c> after it arrived: then what is left goes
@@ -31,7 +32,19 @@ internal sealed class QueueReader
     // One fetch at a time: the coordinator counts what it lends in the order it answers, and reports and returns
     // must not pass a fetch in flight.
     private readonly SemaphoreSlim _fetch = new(1, 1);
+
+    // Held by every path that reports takes on a message of its own, from counting them out of _takenUnreported
+    // until that message is posted, so that a report cannot be overtaken by what another thread sends after it.
+    // A fetch, whose request carries its takes, publishes them in _carrying instead (see FetchAsync).
+    private readonly Lock _reporting = new();
     private readonly Timer _reportTimer;
+
+    // >0 while this thread sends a fetch that carries takes: it does not wait for other fetches (ReportTakesNow).
+    [ThreadStatic]
+    private static int t_sendingFetch;
+
+    // Fetches of this reader that counted takes and have not sent them yet.
+    private int _carrying;
     private int _takenUnreported;
     private long _lastTake;
     private long _lentArrived;
@@ -185,24 +198,32 @@ internal sealed class QueueReader
     }
 
     /// <summary>
-    /// Reports, now, the takes of this process not reported yet (unless a fetch, which carries them, is under way):
-    /// called before this process sends anything else to the coordinator, so that whoever sees what that message
-    /// lets happen (an event set after the gets) sees the queue without the items taken.
+    /// Reports, now, the takes of this process not reported yet, and waits for any another thread has counted and
+    /// not sent yet: called before this process sends anything else to the coordinator, so that whoever sees what
+    /// that message lets happen (an event set after the gets) sees the queue without the items taken. A report may
+    /// pass a fetch in flight: the coordinator settles reported takes against the oldest items it lent, in order.
     /// </summary>
     public void ReportTakesNow()
     {
-        if (Volatile.Read(ref _takenUnreported) == 0 || !_fetch.Wait(0))
+        if (Volatile.Read(ref _takenUnreported) > 0)
         {
-            return;
+            lock (_reporting)
+            {
+                var taken = TakeUnreported();
+                PostConsumed(taken);
+                Reported(taken);
+            }
         }
 
-        try
+        // A fetch that carries takes sends them within its own synchronous start. Not waited for by a thread that is
+        // sending a fetch itself: two such could wait for each other, and a fetch lets nothing happen elsewhere.
+        if (t_sendingFetch == 0)
         {
-            PostConsumed(TakeUnreported());
-        }
-        finally
-        {
-            _fetch.Release();
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _carrying) > 0)
+            {
+                spinner.SpinOnce();
+            }
         }
     }
 
@@ -217,8 +238,35 @@ internal sealed class QueueReader
     private async Task<QueueActor.Taken> FetchAsync(int count, long timeoutMs, CancellationToken ct)
     {
         ReturnStaleLent();
-        var fetch = new QueueActor.Take(CoordinatorLink.NextId(), count, timeoutMs, Prefetch: true, TakeUnreported());
-        var reply = await _context.Link.AskAsync<QueueActor.Taken>(_actor, fetch, timeoutMs, cancellable: true, ct).ConfigureAwait(false);
+        int consumed;
+        lock (_gate)
+        {
+            consumed = TakeUnreported();
+            if (consumed > 0)
+            {
+                Interlocked.Increment(ref _carrying);
+            }
+        }
+
+        // The request leaves before AskAsync first yields: from then on what follows it on the link is behind it.
+        Task<QueueActor.Taken> asking;
+        t_sendingFetch++;
+        try
+        {
+            var fetch = new QueueActor.Take(CoordinatorLink.NextId(), count, timeoutMs, Prefetch: true, consumed);
+            asking = _context.Link.AskAsync<QueueActor.Taken>(_actor, fetch, timeoutMs, cancellable: true, ct);
+        }
+        finally
+        {
+            t_sendingFetch--;
+            if (consumed > 0)
+            {
+                Reported(consumed);
+                Interlocked.Decrement(ref _carrying);
+            }
+        }
+
+        var reply = await asking.ConfigureAwait(false);
         if (reply.Outcome == WaitProtocol.Outcome.Granted)
         {
             lock (_gate)
@@ -307,17 +355,21 @@ internal sealed class QueueReader
                 return;
             }
 
-            int taken;
-            lock (_gate)
+            lock (_reporting)
             {
-                taken = TakeUnreported();
-                if (_lent.Count > 0)
+                int taken;
+                lock (_gate)
                 {
-                    ArmReportTimer(hold);
+                    taken = TakeUnreported();
+                    if (_lent.Count > 0)
+                    {
+                        ArmReportTimer(hold);
+                    }
                 }
-            }
 
-            PostConsumed(taken);
+                PostConsumed(taken);
+                Reported(taken);
+            }
         }
         finally
         {
@@ -325,15 +377,23 @@ internal sealed class QueueReader
         }
     }
 
-    // The takes to report, now reported (whoever calls this sends them): zeroed here and in the ledger's count (ProcessLedger).
+    // The takes to report (whoever calls this sends them, then calls Reported): zeroed here. The ledger's count
+    // (ProcessLedger) keeps them until they are sent, so that another thread's next call still waits for them.
     private int TakeUnreported()
     {
         lock (_gate)
         {
             var taken = _takenUnreported;
             _takenUnreported = 0;
-            _context.Ledger.CountUnreportedTakes(-taken);
             return taken;
+        }
+    }
+
+    private void Reported(int taken)
+    {
+        if (taken > 0)
+        {
+            _context.Ledger.CountUnreportedTakes(-taken);
         }
     }
 
@@ -363,18 +423,23 @@ internal sealed class QueueReader
     // Caller holds _fetch.
     private void SendReturn()
     {
-        int taken;
-        byte[][] untaken;
-        lock (_gate)
+        lock (_reporting)
         {
-            taken = TakeUnreported();
-            untaken = [.. _lent];
-            _lent.Clear();
-        }
+            int taken;
+            byte[][] untaken;
+            lock (_gate)
+            {
+                taken = TakeUnreported();
+                untaken = [.. _lent];
+                _lent.Clear();
+            }
 
-        if ((taken > 0 || untaken.Length > 0) && !_context.IsDisposedOrLost)
-        {
-            _context.Link.Post(_actor, new QueueActor.Return(taken, untaken));
+            if ((taken > 0 || untaken.Length > 0) && !_context.IsDisposedOrLost)
+            {
+                _context.Link.Post(_actor, new QueueActor.Return(taken, untaken));
+            }
+
+            Reported(taken);
         }
     }
 
