@@ -21,8 +21,9 @@ namespace AioProcessing.Node.Hosting;
 public sealed record AioNodeSettings(string SystemName = AioNode.DefaultSystemName, string HostName = "127.0.0.1", int Port = 0, Config? Config = null, ILoggerFactory? LoggerFactory = null, string? Secret = null);
 
 /// <summary>
-/// One running node: an actor system with remoting, hosted with Akka.Hosting in a minimal host (<see cref="EmbeddedHost"/>). The
-/// coordinator (inside the user's process) and every worker node are started through here.
+/// One running node: an actor system with remoting. The coordinator (inside the user's process) and every worker node
+/// are started through here: a node with a logger factory or actors to register is hosted with Akka.Hosting in a
+/// minimal host (<see cref="EmbeddedHost"/>); one without either, as every worker, is its actor system alone.
 /// </summary>
 public sealed class AioNode : IAsyncDisposable
 {

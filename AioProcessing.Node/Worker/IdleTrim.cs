@@ -30,7 +30,7 @@ internal sealed class IdleTrim : IDisposable
         _timer = new Timer(static state => ((IdleTrim)state!).Check(), this, interval, interval);
     }
 
-    /// <summary>Starts trimming after <c>aio.node.idle-trim</c> of quiet; null when that is <c>off</c> or zero.</summary>
+    /// <summary>Starts trimming after <c>aio.node.idle-trim</c> of quiet; null when that is zero.</summary>
     public static IdleTrim? Start(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -56,8 +56,8 @@ internal sealed class IdleTrim : IDisposable
             _allocatedAtLastCheck = allocated;
             if (during >= QuietBytes)
             {
+                // Busy again: the next quiet spell may be trimmed.
                 _trimmedThisSpell = false;
-                return;
             }
 
             if (!ShouldTrim(during, _trimmedThisSpell, GC.GetTotalMemory(forceFullCollection: false)))
