@@ -8,9 +8,7 @@ namespace AioProcessing.Actors.Nodes;
 /// <summary>
 /// The coordinator's registry of worker nodes, at <see cref="Path"/>. It admits a node that presents the
 /// coordinator's secret and was announced by an owner, hands it its target, and watches it: when a node's
-/// connection drops or DeathWatch declares it dead, it publishes <see cref="NodeProtocol.NodeDown"/>. A warm node
-/// is watched only once it is handed a target: while it waits idle it holds nothing, and a watch would cost both
-/// processes a heartbeat each way every second; its process's end is told by <see cref="NodeProtocol.ForgetWorker"/>.
+/// connection drops or DeathWatch declares it dead, it publishes <see cref="NodeProtocol.NodeDown"/>.
 /// </summary>
 public sealed class NodeManager : ReceiveActor, IWithTimers
 {
@@ -43,12 +41,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         {
             _expected.Remove(m.NodeId);
             _warmExpected.Remove(m.NodeId);
-            if (_idle.Remove(m.NodeId, out var idle))
-            {
-                // Not watched while idle: no Terminated will say it is gone.
-                _workers.Remove(idle.Worker);
-                _pids.Remove(idle.Worker);
-            }
+            _idle.Remove(m.NodeId);
         });
         Receive<NodeProtocol.RegisterWorker>(OnRegister);
         Receive<NodeProtocol.Join>(OnJoin);
@@ -229,12 +222,12 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     {
         _workers[m.Worker] = m.NodeId;
         _pids[m.Worker] = m.Pid;
+        Context.Watch(m.Worker);
         m.Worker.Tell(new NodeProtocol.WorkerAdmitted(m.NodeId));
     }
 
-    private void Hand(NodeProtocol.RegisterWorker worker, NodeProtocol.RunTarget target)
+    private static void Hand(NodeProtocol.RegisterWorker worker, NodeProtocol.RunTarget target)
     {
-        Context.Watch(worker.Worker);
         worker.Worker.Tell(target);
         target.Owner.Tell(new NodeProtocol.WorkerUp(worker.NodeId, worker.Pid, worker.Worker));
     }

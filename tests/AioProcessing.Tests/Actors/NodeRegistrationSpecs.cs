@@ -69,46 +69,6 @@ public sealed class NodeRegistrationSpecs : TestKit
         Assert.False(exit.Code.IsCompleted);
     }
 
-    [Fact]
-    public void A_warm_node_is_watched_once_it_has_a_target_and_one_that_ends_idle_leaves_when_forgotten()
-    {
-        var manager = Sys.ActorOf(NodeManager.Props(Secret));
-        var census = CreateTestProbe();
-        Sys.ActorOf(Props.Create(() => new Forwarder(census.Ref)), AioProcessing.Actors.Primitives.PrimitiveHost.Name);
-        var notify = CreateTestProbe();
-        int[] Listed(long query)
-        {
-            manager.Tell(new NodeProtocol.StatusQuery(query));
-            return census.ExpectMsg<AioProcessing.Actors.Primitives.PrimitiveHost.Census>().Nodes.Select(n => n.Pid).ToArray();
-        }
-
-        IActorRef Ready(string nodeId, int pid)
-        {
-            var worker = CreateTestProbe();
-            manager.Tell(new NodeProtocol.ExpectWarmWorker(nodeId, notify.Ref));
-            manager.Tell(new NodeProtocol.RegisterWorker(nodeId, pid, Secret, worker.Ref));
-            worker.ExpectMsg(new NodeProtocol.WorkerAdmitted(nodeId));
-            notify.ExpectMsg<NodeProtocol.WorkerUp>(m => Assert.Equal(pid, m.Pid));
-            return worker.Ref;
-        }
-
-        // Idle and unwatched: its process ending is told by the pool that launched it, and that alone takes it off.
-        var idle = Ready("warm-1", 4242);
-        Assert.Contains(4242, Listed(1));
-        manager.Tell(new NodeProtocol.ForgetWorker("warm-1"));
-        Assert.DoesNotContain(4242, Listed(2));
-        Sys.Stop(idle);
-
-        // Handed a target: watched from then on, so its death alone takes it off the list.
-        var taken = Ready("warm-2", 4343);
-        var owner = CreateTestProbe();
-        manager.Tell(new NodeProtocol.ExpectWorker("warm-2", new NodeProtocol.RunTarget("warm-2", "Process-2", [1], owner.Ref)));
-        owner.ExpectMsg<NodeProtocol.WorkerUp>();
-        Sys.Stop(taken);
-        var query = 3L;
-        AwaitAssert(() => Assert.DoesNotContain(4343, Listed(query++)), TimeSpan.FromSeconds(10));
-    }
-
     private sealed class Forwarder : ReceiveActor
     {
         public Forwarder(IActorRef to) => ReceiveAny(m => to.Forward(m));
