@@ -158,12 +158,7 @@ public sealed class LifecycleSpecs
         var joinedBefore = context.WarmNodesJoined;
         var second = new AioProcess(context, ReportPid, pids);
         await second.StartAsync();
-        var waited = Stopwatch.StartNew();
-        while (context.WarmNodesJoined == joinedBefore)
-        {
-            Assert.True(waited.Elapsed < Bounds.Remote, "the start after retirement brought no node back");
-            await Task.Delay(20);
-        }
+        await Conditions.UntilAsync(() => context.WarmNodesJoined > joinedBefore, () => "the start after retirement brought no node back");
 
         Assert.True(await second.JoinAsync(Bounds.Remote));
     }
@@ -178,12 +173,9 @@ public sealed class LifecycleSpecs
         var first = new AioProcess(context, ReportPid, pids);
         await first.StartAsync();
         Assert.True(await first.JoinAsync(Bounds.Remote));
-        var waited = Stopwatch.StartNew();
-        while (context.WarmNodesJoined == 0 || context.WarmNodesLaunched > 0)
-        {
-            Assert.True(waited.Elapsed < Bounds.Remote, $"joined {context.WarmNodesJoined}, still launched {context.WarmNodesLaunched}");
-            await Task.Delay(20);
-        }
+        await Conditions.UntilAsync(
+            () => context.WarmNodesJoined > 0 && context.WarmNodesLaunched == 0,
+            () => $"joined {context.WarmNodesJoined}, still launched {context.WarmNodesLaunched}");
 
         Assert.Equal(1, context.WarmNodesJoined);
     }
@@ -271,13 +263,7 @@ public sealed class LifecycleSpecs
 
     private static async Task<int> WaitForWarmNodeAsync(AioContext context, int count = 1)
     {
-        var waited = Stopwatch.StartNew();
-        while (context.ReadyWarmNodePids.Count < count)
-        {
-            Assert.True(waited.Elapsed < Bounds.Remote, "no warm node joined in time");
-            await Task.Delay(20);
-        }
-
+        await Conditions.UntilAsync(() => context.ReadyWarmNodePids.Count >= count, () => "no warm node joined in time");
         return context.ReadyWarmNodePids[0];
     }
 

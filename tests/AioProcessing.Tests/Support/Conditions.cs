@@ -4,17 +4,25 @@ namespace AioProcessing.Tests.Support;
 internal static class Conditions
 {
     /// <summary>
-    /// Completes once <paramref name="condition"/> holds, checking it every few milliseconds; throws
-    /// <see cref="OperationCanceledException"/> after <see cref="Bounds.Remote"/>. Not checked back to back: on two
-    /// cores a spec that polls without pause takes a whole core from the processes it waits for (and from every other
-    /// spec's coordinator in this process).
+    /// Completes once <paramref name="condition"/> holds, checking it every few milliseconds; after
+    /// <see cref="Bounds.Remote"/> fails with <paramref name="failure"/>'s message when given, else throws
+    /// <see cref="OperationCanceledException"/>. Not checked back to back: on two cores a spec that polls without
+    /// pause takes a whole core from the processes it waits for (and from every other spec's coordinator in this
+    /// process).
     /// </summary>
-    public static async Task UntilAsync(Func<bool> condition)
+    public static async Task UntilAsync(Func<bool> condition, Func<string>? failure = null)
     {
         using var bound = new CancellationTokenSource(Bounds.Remote);
         while (!condition())
         {
-            await Task.Delay(PollInterval, bound.Token);
+            try
+            {
+                await Task.Delay(PollInterval, bound.Token);
+            }
+            catch (OperationCanceledException) when (failure is not null)
+            {
+                Xunit.Assert.Fail(failure());
+            }
         }
     }
 
