@@ -16,9 +16,9 @@ internal static class Blocking
     /// <summary>Whether the request being issued on this thread belongs to a blocking caller.</summary>
     public static bool InSyncCall => t_inSyncCall;
 
-    public static T Wait<T>(Func<Task<T>> call) => Issue(call).GetAwaiter().GetResult();
+    public static T Wait<T>(Func<Task<T>> call) => ThreadPoolHeadroom.Block(Issue(call));
 
-    public static void Wait(Func<Task> call) => Issue(call).GetAwaiter().GetResult();
+    public static void Wait(Func<Task> call) => ThreadPoolHeadroom.Block(Issue(call));
 
     /// <summary>The sync twin of an async enumeration: each step blocks as <see cref="Wait{T}"/> does.</summary>
     public static IEnumerable<T> Enumerate<T>(IAsyncEnumerable<T> source, CancellationToken ct)
@@ -42,7 +42,7 @@ internal static class Blocking
     /// call (often a send) then stays on the caller's thread instead of running on the thread that completed the
     /// task, and a caller blocking a thread-pool thread never needs another one to wake up.
     /// </summary>
-    public static ValueTask<T> AwaitHere<T>(Task<T> task) => InSyncCall ? new(task.GetAwaiter().GetResult()) : new(task);
+    public static ValueTask<T> AwaitHere<T>(Task<T> task) => InSyncCall ? new(ThreadPoolHeadroom.Block(task)) : new(task);
 
     /// <inheritdoc cref="AwaitHere{T}(Task{T})"/>
     /// <param name="task">What to wait for.</param>
@@ -54,13 +54,17 @@ internal static class Blocking
             return new(task.WaitAsync(ct));
         }
 
-        task.Wait(ct);
+        using (ThreadPoolHeadroom.Hold(task))
+        {
+            task.Wait(ct);
+        }
+
         return ValueTask.CompletedTask;
     }
 
     /// <summary>Enters <paramref name="gate"/> within <paramref name="timeout"/>, on this thread in a sync twin's call (see <see cref="AwaitHere{T}(Task{T})"/>).</summary>
     public static ValueTask<bool> EnterHere(SemaphoreSlim gate, TimeSpan timeout, CancellationToken ct) =>
-        InSyncCall ? new(gate.Wait(timeout, ct)) : new(gate.WaitAsync(timeout, ct));
+        InSyncCall ? new(EnterBlocking(gate, timeout, ct)) : new(gate.WaitAsync(timeout, ct));
 
     /// <summary>
     /// Runs user code (a barrier's action) from inside a call, as a call of its own: a blocking caller runs it, and
@@ -85,7 +89,20 @@ internal static class Blocking
             t_inSyncCall = true;
         }
 
-        return new(running.GetAwaiter().GetResult());
+        return new(ThreadPoolHeadroom.Block(running));
+    }
+
+    private static bool EnterBlocking(SemaphoreSlim gate, TimeSpan timeout, CancellationToken ct)
+    {
+        if (gate.Wait(0, CancellationToken.None))
+        {
+            return true;
+        }
+
+        using (ThreadPoolHeadroom.Hold())
+        {
+            return gate.Wait(timeout, ct);
+        }
     }
 
     private static TTask Issue<TTask>(Func<TTask> call)
