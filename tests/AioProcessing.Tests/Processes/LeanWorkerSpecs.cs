@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using AioProcessing.Node.Worker;
 using AioProcessing.Tests.Support;
 using Xunit;
@@ -43,6 +44,37 @@ public sealed class LeanWorkerSpecs
     [InlineData(0, false, IdleTrim.MaxHeapBytes + 1, false)]
     public void A_trim_runs_once_per_quiet_spell_and_only_for_a_small_heap(long allocated, bool trimmedThisSpell, long heap, bool trims) =>
         Assert.Equal(trims, IdleTrim.ShouldTrim(allocated, trimmedThisSpell, heap));
+
+    [Fact]
+    public void Trimming_gives_the_native_heaps_free_pages_back_where_free_alone_keeps_them()
+    {
+        // 96 MB in blocks below glibc's mmap threshold, so they live in a malloc heap; the last one stays allocated,
+        // so that free() cannot give the rest back by shrinking the heap from its top.
+        var blocks = Enumerable.Range(0, 1536).Select(_ => Marshal.AllocHGlobal(64 * 1024)).ToArray();
+        var pin = Marshal.AllocHGlobal(64 * 1024);
+        var ones = Enumerable.Repeat((byte)1, 64 * 1024).ToArray();
+        try
+        {
+            foreach (var block in blocks)
+            {
+                Marshal.Copy(ones, 0, block, ones.Length);
+                Marshal.FreeHGlobal(block);
+            }
+
+            var freed = ResidentBytes();
+            Assert.True(IdleTrim.TrimNativeHeap());
+            var trimmed = ResidentBytes();
+            Assert.True(freed - trimmed > 48L * 1024 * 1024, $"resident {freed / 1048576} MB after free, {trimmed / 1048576} MB after the trim");
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(pin);
+        }
+    }
+
+    // VmRSS, from the second field of /proc/self/statm (pages).
+    private static long ResidentBytes() =>
+        long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
 
     private static void ReportAssemblies(AioQueue<string[]> loaded) =>
         loaded.Put(AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "").ToArray());
