@@ -94,11 +94,6 @@ internal static class Blocking
 
     private static bool EnterBlocking(SemaphoreSlim gate, TimeSpan timeout, CancellationToken ct)
     {
-        if (gate.Wait(0, CancellationToken.None))
-        {
-            return true;
-        }
-
         using (ThreadPoolHeadroom.Hold())
         {
             return gate.Wait(timeout, ct);

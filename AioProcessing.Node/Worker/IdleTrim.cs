@@ -27,7 +27,7 @@ internal sealed partial class IdleTrim : IDisposable
     private long _allocatedAtLastCheck;
     private bool _trimmedThisSpell;
 
-    // Cleared when this C library has no malloc_trim (musl, or not Linux).
+    // Linux only, and cleared at the first call if its C library has no malloc_trim (musl).
     private static bool s_canTrimNativeHeap = OperatingSystem.IsLinux();
 
     private IdleTrim(TimeSpan interval)

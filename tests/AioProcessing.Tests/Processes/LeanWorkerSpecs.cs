@@ -50,6 +50,7 @@ public sealed class LeanWorkerSpecs
     {
         // 96 MB in blocks below glibc's mmap threshold, so they live in a malloc heap; the last one stays allocated,
         // so that free() cannot give the rest back by shrinking the heap from its top.
+        var before = ResidentBytes();
         var blocks = Enumerable.Range(0, 1536).Select(_ => Marshal.AllocHGlobal(64 * 1024)).ToArray();
         var pin = Marshal.AllocHGlobal(64 * 1024);
         var ones = Enumerable.Repeat((byte)1, 64 * 1024).ToArray();
@@ -62,6 +63,7 @@ public sealed class LeanWorkerSpecs
             }
 
             var freed = ResidentBytes();
+            Assert.True(freed - before > 64L * 1024 * 1024, $"resident {before / 1048576} MB before the blocks, {freed / 1048576} MB after they were freed");
             Assert.True(IdleTrim.TrimNativeHeap());
             var trimmed = ResidentBytes();
             Assert.True(freed - trimmed > 48L * 1024 * 1024, $"resident {freed / 1048576} MB after free, {trimmed / 1048576} MB after the trim");
