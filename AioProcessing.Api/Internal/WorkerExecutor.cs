@@ -17,12 +17,14 @@ public sealed class WorkerExecutor : ITargetExecutor
     /// <inheritdoc />
     public void Prepare(WorkerEnvironment environment)
     {
-        // Encoding and decoding one small call compiles the payload path before a real target needs it.
+        // One small call encoded, decoded, run and settled as Run does compiles that path before a real target needs
+        // it: a ready node taken at once otherwise spent a first target's start doing so.
         var context = Attach(environment);
         Action<int, string, int[]> sample = Warm;
         var call = context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
         var (target, args) = context.Payloads.DeserializeCall(call);
-        target.DynamicInvoke(args);
+        CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
+        context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
     }
 
     /// <inheritdoc />

@@ -10,9 +10,9 @@ namespace AioProcessing.Node.Worker;
 public interface ITargetExecutor
 {
     /// <summary>
-    /// Gets ready to run targets (binds to the coordinator, warms the decoding path) while the node's registration
-    /// is in flight, so a target that arrives later starts sooner. Runs on its own thread; may race with
-    /// <see cref="Run"/>, which must not depend on it having finished.
+    /// Gets ready to run targets (binds to the coordinator, warms the path a target takes, from decoding to settling)
+    /// while the node's registration is in flight, so a target that arrives later starts sooner. Runs on its own
+    /// thread; may race with <see cref="Run"/>, which must not depend on it having finished.
     /// </summary>
     void Prepare(WorkerEnvironment environment);
 
