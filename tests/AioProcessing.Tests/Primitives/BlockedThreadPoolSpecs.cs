@@ -40,19 +40,26 @@ public sealed class BlockedThreadPoolSpecs
             }
         })).ToArray();
 
-        // The pool runs every caller (each then blocks in the lock's queue), and a message from the worker is still
-        // read: before the minimum was raised, the pool added a thread every few hundred milliseconds and that read
-        // waited behind the callers not yet started, for far longer than the ask's bound.
-        await Conditions.UntilAsync(() => Volatile.Read(ref blocking) == callers, () => $"the pool started {Volatile.Read(ref blocking)} of {callers} blocking callers");
-        Assert.Equal("while blocked", await echo.Ask<string>("while blocked", TimeSpan.FromSeconds(2)));
+        try
+        {
+            // The pool runs every caller (each then blocks in the lock's queue), and a message from the worker is
+            // still read: before the minimum was raised, the pool added a thread every few hundred milliseconds and
+            // that read waited behind the callers not yet started, for far longer than the ask's bound.
+            await Conditions.UntilAsync(() => Volatile.Read(ref blocking) == callers, () => $"the pool started {Volatile.Read(ref blocking)} of {callers} blocking callers");
+            Assert.Equal("while blocked", await echo.Ask<string>("while blocked", TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            // Whatever failed, the callers do not keep their pool threads blocked for the rest of the run.
+            await lck.ReleaseAsync();
+            await stop.SetAsync();
+        }
 
-        await lck.ReleaseAsync();
         await Task.WhenAll(running).WaitAsync(Bounds.Remote);
         await Conditions.UntilAsync(
             () => ThreadPoolHeadroom.Blocked == 0 && MinimumWorkers() == minimumBefore,
             () => $"the pool's minimum is {MinimumWorkers()}, was {minimumBefore}; {ThreadPoolHeadroom.Blocked} callers still counted");
 
-        await stop.SetAsync();
         Assert.True(await host.JoinAsync(Bounds.Remote));
     }
 
