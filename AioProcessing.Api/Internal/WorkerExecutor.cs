@@ -21,10 +21,8 @@ public sealed class WorkerExecutor : ITargetExecutor
         // it: a ready node taken at once otherwise spent a first target's start doing so.
         var context = Attach(environment);
         Action<int, string, int[]> sample = Warm;
-        var call = context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up");
-        var (target, args) = context.Payloads.DeserializeCall(call);
-        CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
-        context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+        Invoke(context, context.Payloads.SerializeCall(sample, [1, "warm", new[] { 1 }], CallShape.Parameters(sample), "warm-up"));
+        SettleQueues(context);
     }
 
     /// <inheritdoc />
@@ -36,9 +34,7 @@ public sealed class WorkerExecutor : ITargetExecutor
         AioProcess.RunningAs(run);
         try
         {
-            var (target, args) = context.Payloads.DeserializeCall(run.Target);
-            // On this dedicated thread: a synchronous target runs here, an async one is awaited to its end.
-            CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
+            Invoke(context, run.Target);
             return new TargetOutcome(0, null);
         }
 #pragma warning disable CA1031 // Whatever the target throws is its outcome, reported to the parent.
@@ -53,7 +49,7 @@ public sealed class WorkerExecutor : ITargetExecutor
         {
             // As Python joins its queue feeder threads at exit: what the target put reaches its queues, and what it
             // fetched but never took goes back, before the parent hears that it ended.
-            context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+            SettleQueues(context);
         }
     }
 
@@ -62,9 +58,18 @@ public sealed class WorkerExecutor : ITargetExecutor
     {
         // What the target's foreground threads put after it returned reaches its queues before the parent hears
         // that the process ended, as Python joins its feeder threads after the non-daemon threads.
-        var context = Attach(environment);
-        context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
+        SettleQueues(Attach(environment));
     }
+
+    // Decodes a call and runs it on this thread: a synchronous target runs here, an async one is awaited to its end.
+    private static void Invoke(AioContext context, byte[] call)
+    {
+        var (target, args) = context.Payloads.DeserializeCall(call);
+        CallShape.InvokeAsync(target, args).GetAwaiter().GetResult();
+    }
+
+    private static void SettleQueues(AioContext context) =>
+        context.Ledger.SettleQueuesAsync(context.Settings.JoinOnDisposeTimeout).GetAwaiter().GetResult();
 
     private static void Warm(int number, string text, int[] numbers)
     {
