@@ -33,8 +33,12 @@ internal sealed partial class IdleTrim : IDisposable
     private readonly Lock _gate = new();
     private long _allocatedAtLastCheck;
 
+    // Targets started in this process, by NoteTargetStarted: a start ends a quiet spell even when it allocated little.
+    private static int s_targetsStarted;
+
     // Quiet checks since this spell's last trim; null while the spell has not been trimmed yet.
     private int? _checksSinceTrim;
+    private int _targetsStartedAtLastCheck;
 
     // Linux only, and cleared at the first call if its C library has no malloc_trim (musl).
     private static bool s_canTrimNativeHeap = OperatingSystem.IsLinux();
@@ -59,6 +63,17 @@ internal sealed partial class IdleTrim : IDisposable
     /// </summary>
     internal static bool ShouldTrim(long allocatedDuringInterval, int? checksSinceTrim, long heapBytes) =>
         allocatedDuringInterval < QuietBytes && checksSinceTrim is null or >= ChecksBetweenTrims && heapBytes <= MaxHeapBytes;
+
+    /// <summary>Whether one check ends a quiet spell: the process allocated too much over the interval, or a target started.</summary>
+    internal static bool EndsQuietSpell(long allocatedDuringInterval, bool targetStarted) =>
+        allocatedDuringInterval >= QuietBytes || targetStarted;
+
+    /// <summary>
+    /// Counts a target's start as activity: a warm node trimmed while it waited maps much of what it dropped back in
+    /// to start its target, and the quiet spell after that start deserves its own trim, not one a minute later. A
+    /// start allocates too little to be seen by the allocation count alone.
+    /// </summary>
+    internal static void NoteTargetStarted() => Interlocked.Increment(ref s_targetsStarted);
 
     /// <inheritdoc />
     public void Dispose() => _timer.Dispose();
@@ -93,7 +108,10 @@ internal sealed partial class IdleTrim : IDisposable
             var allocated = GC.GetTotalAllocatedBytes();
             var during = allocated - _allocatedAtLastCheck;
             _allocatedAtLastCheck = allocated;
-            if (during >= QuietBytes)
+            var targetsStarted = Volatile.Read(ref s_targetsStarted);
+            var targetStarted = targetsStarted != _targetsStartedAtLastCheck;
+            _targetsStartedAtLastCheck = targetsStarted;
+            if (EndsQuietSpell(during, targetStarted))
             {
                 // Busy again: the next quiet spell is trimmed at its start.
                 _checksSinceTrim = null;

@@ -94,6 +94,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
 
         _running = true;
         StartupTrace.Mark("target received");
+        IdleTrim.NoteTargetStarted();
         // The coordinator's node manager handed us the target: from now on its death means ours.
         Context.Watch(Sender);
         var thread = new Thread(() => RunTarget(run)) { Name = "aio-target", IsBackground = true };

@@ -64,6 +64,14 @@ public sealed class LeanWorkerSpecs
     public void A_quiet_spell_is_trimmed_at_its_start_and_then_every_few_checks_and_only_with_a_small_heap(long allocated, int? checksSinceTrim, long heap, bool trims) =>
         Assert.Equal(trims, IdleTrim.ShouldTrim(allocated, checksSinceTrim, heap));
 
+    [Theory]
+    [InlineData(0, false, false)]
+    [InlineData(IdleTrim.QuietBytes - 1, false, false)]
+    [InlineData(IdleTrim.QuietBytes, false, true)]
+    [InlineData(0, true, true)]
+    public void A_quiet_spell_ends_when_the_process_allocates_or_a_target_starts(long allocated, bool targetStarted, bool ends) =>
+        Assert.Equal(ends, IdleTrim.EndsQuietSpell(allocated, targetStarted));
+
     [Fact]
     public void Trimming_gives_the_native_heaps_free_pages_back_where_free_alone_keeps_them()
     {
