@@ -7,16 +7,19 @@ namespace AioProcessing.Node.Worker;
 /// Drops an idle worker's clean pages of code images (the assemblies and native libraries it mapped) from its working
 /// set, as Windows trims an idle process's working set. Most of an idle worker's resident memory is such pages: about
 /// 50 of 71 MB, measured here, partly counted twice because the runtime maps each ReadyToRun assembly once whole
-/// (to read its metadata) and once by section. They are the page cache's, shared with every other .NET process on
-/// the machine; unmapping them frees nothing the kernel could not take back anyway, but it leaves them unmapped
-/// page cache, the first thing reclaimed, and the resident size then shows what the process really holds. A page
-/// the node touches again comes back from the page cache on a minor fault.
+/// (to read its metadata) and once by section. They are the page cache's, shared with other processes that map the
+/// same files; unmapping them frees nothing the kernel could not take back anyway, but it leaves them unmapped page
+/// cache, the first thing reclaimed, and the resident size then shows what the process really holds. A page the
+/// node touches again comes back from the page cache on a minor fault.
 /// </summary>
 /// <remarks>
 /// Only mappings whose contents the file alone defines are dropped, so that <c>MADV_DONTNEED</c> (which makes the
 /// next touch read the file again) cannot lose anything: a code image's mapping that is not writable and holds no
 /// private copy of a page (<c>Anonymous: 0</c> in <c>/proc/self/smaps</c>). Relocated data, which the loader wrote
-/// to, is such a private copy and keeps its mapping. Locked, I/O and raw-page mappings are left alone.
+/// to, is such a private copy and keeps its mapping. Locked, I/O and raw-page mappings are left alone. What smaps
+/// said can change before <c>madvise</c> runs only if another thread makes a clean read-only image mapping
+/// writable and writes to it in that moment; neither the runtime (which relocates only writable data) nor the C
+/// library's loader (whose RELRO pages are written before they become read-only) does that.
 /// </remarks>
 internal static partial class CleanImagePages
 {

@@ -101,9 +101,9 @@ public sealed partial class CleanImagePagesSpecs
 
         var data = Enumerable.Range(0, 1 << 20).Select(i => (byte)i).ToArray();
         var hashBefore = SHA256.HashData(data);
-        var before = ResidentFileKb();
+        var before = LeanWorkerSpecs.ResidentFileKb();
         var dropped = CleanImagePages.Drop();
-        var after = ResidentFileKb();
+        var after = LeanWorkerSpecs.ResidentFileKb();
         Assert.True(dropped > 8 * 1024, $"{dropped} KB dropped");
         Assert.True(before - after > 8 * 1024, $"resident file pages {before} KB before the drop, {after} KB after");
         Assert.Equal(hashBefore, SHA256.HashData(data));
@@ -149,10 +149,6 @@ public sealed partial class CleanImagePagesSpecs
 
     [LibraryImport("libc")]
     private static partial int mprotect(nint address, nuint length, int protection);
-
-    // RssFile of /proc/self/status, in kB.
-    private static long ResidentFileKb() =>
-        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssFile:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Gives its bytes a few at a time, as a pipe may.</summary>
     private sealed class TrickleStream(byte[] bytes, int piece) : MemoryStream(bytes)

@@ -102,7 +102,7 @@ public sealed class LeanWorkerSpecs
     }
 
     // RssFile of /proc/self/status: the resident pages of mapped files, in kB.
-    private static long ResidentFileKb() =>
+    internal static long ResidentFileKb() =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssFile:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 
     private static void WaitForImagePagesToLeave(AioQueue<string> report)
