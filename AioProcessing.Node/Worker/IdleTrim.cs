@@ -12,7 +12,7 @@ namespace AioProcessing.Node.Worker;
 /// compacts the heap and decommits what is free; on glibc <c>malloc_trim</c> gives back the native heap's free
 /// pages (the runtime's and the JIT's own allocations: glibc returns only the top of its heap by itself, and kept
 /// about 8 MB of an idle worker's free pages); and on Linux <see cref="CleanImagePages"/> drops the clean pages of
-/// its code images from its working set (about 35 MB, most of what an idle worker has resident). The trim repeats
+/// its code images from its working set (about 45 MB at the first trim, most of what an idle worker has resident). The trim repeats
 /// every <see cref="ChecksBetweenTrims"/> intervals while the spell lasts, because an idle node still runs its
 /// heartbeats, and tiered compilation, which keeps recompiling their methods for the node's first minutes, maps the
 /// JIT's and the libraries' pages back in. Never for a large heap, whose compaction would be a long pause for a
@@ -58,11 +58,11 @@ internal sealed partial class IdleTrim : IDisposable
     }
 
     /// <summary>
-    /// Whether one check should trim: the interval was quiet, this quiet spell was not trimmed yet or its last trim
-    /// was <see cref="ChecksBetweenTrims"/> checks ago, and the heap is small.
+    /// Whether a check within a quiet spell should trim: the spell was not trimmed yet or its last trim was
+    /// <see cref="ChecksBetweenTrims"/> checks ago, and the heap is small.
     /// </summary>
-    internal static bool ShouldTrim(long allocatedDuringInterval, int? checksSinceTrim, long heapBytes) =>
-        allocatedDuringInterval < QuietBytes && checksSinceTrim is null or >= ChecksBetweenTrims && heapBytes <= MaxHeapBytes;
+    internal static bool ShouldTrim(int? checksSinceTrim, long heapBytes) =>
+        checksSinceTrim is null or >= ChecksBetweenTrims && heapBytes <= MaxHeapBytes;
 
     /// <summary>Whether one check ends a quiet spell: the process allocated too much over the interval, or a target started.</summary>
     internal static bool EndsQuietSpell(long allocatedDuringInterval, bool targetStarted) =>
@@ -119,7 +119,7 @@ internal sealed partial class IdleTrim : IDisposable
             }
 
             _checksSinceTrim++;
-            if (!ShouldTrim(during, _checksSinceTrim, GC.GetTotalMemory(forceFullCollection: false)))
+            if (!ShouldTrim(_checksSinceTrim, GC.GetTotalMemory(forceFullCollection: false)))
             {
                 return;
             }
