@@ -125,12 +125,19 @@ public sealed partial class CleanImagePagesSpecs
         {
             using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.CopyOnWrite);
             using var view = file.CreateViewAccessor(0, Environment.SystemPageSize, MemoryMappedFileAccess.CopyOnWrite);
-            view.Write(0, (byte)42);
             var address = view.SafeMemoryMappedViewHandle.DangerousGetHandle() + (nint)view.PointerOffset;
+            // Control: read, not written, and read-only, the same mapping is one that would be dropped.
+            _ = Marshal.ReadByte(address);
+            Assert.Equal(0, mprotect(address, (nuint)Environment.SystemPageSize, ProtRead));
+            Assert.Contains(ChosenNow(), m => m.Start == (ulong)address);
+            Assert.Equal(0, mprotect(address, (nuint)Environment.SystemPageSize, ProtRead | ProtWrite));
+
+            view.Write(0, (byte)42);
             Assert.Equal(0, mprotect(address, (nuint)Environment.SystemPageSize, ProtRead));
             try
             {
-                CleanImagePages.Drop();
+                Assert.DoesNotContain(ChosenNow(), m => m.Start == (ulong)address);
+                Assert.True(CleanImagePages.Drop() > 0);
                 Assert.Equal(42, Marshal.ReadByte(address));
             }
             finally
@@ -142,6 +149,12 @@ public sealed partial class CleanImagePagesSpecs
         {
             File.Delete(path);
         }
+    }
+
+    private static List<CleanImagePages.Mapping> ChosenNow()
+    {
+        using var smaps = new FileStream("/proc/self/smaps", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        return CleanImagePages.FindDroppable(smaps);
     }
 
     private const int ProtRead = 1;
