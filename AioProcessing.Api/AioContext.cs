@@ -132,6 +132,7 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
     public static async Task<AioContext> StartAsync(AioContextOptions? options = null, CancellationToken ct = default)
     {
         options ??= new AioContextOptions();
+        WorkerLauncher.LocateNodeProgramInBackground();
         var secret = options.Secret ?? NewSecret();
         var hocon = options.EffectiveHocon();
         var config = ParseHocon(hocon);
@@ -246,6 +247,8 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         {
             throw new ArgumentException($"'{address}' is not a coordinator address such as akka.tcp://aio@127.0.0.1:41234: {ex.Message}", nameof(address), ex);
         }
+
+        WorkerLauncher.LocateNodeProgramInBackground();
 
         if (coordinator.Host is null || coordinator.Port is null)
         {
@@ -363,8 +366,10 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
             .Distinct(StringComparer.Ordinal)];
 
     /// <summary>What a worker node launched for this context is handed on its standard input.</summary>
-    internal WorkerBootstrap BootstrapFor(string nodeId) =>
-        new(Address, nodeId, Secret, typeof(WorkerExecutor).AssemblyQualifiedName!, ProbeDirectories, Hocon);
+    /// <param name="nodeId">The id the node registers under.</param>
+    /// <param name="ready">A warm node, launched ahead of need: it prepares before it registers.</param>
+    internal WorkerBootstrap BootstrapFor(string nodeId, bool ready = false) =>
+        new(Address, nodeId, Secret, typeof(WorkerExecutor).AssemblyQualifiedName!, ProbeDirectories, Hocon, ready);
 
     /// <summary>The OS process ids of the warm nodes that have joined and wait idle now.</summary>
     internal IReadOnlyList<int> ReadyWarmNodePids => _warmNodes?.ReadyPids ?? [];

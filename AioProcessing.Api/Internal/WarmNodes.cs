@@ -179,7 +179,7 @@ internal sealed class WarmNodes : IAsyncDisposable
         var observer = new Observer(this, nodeId);
         var owner = _context.System.ActorOf(ProcessOwner.Props(observer));
         _context.NodeManager.Tell(new NodeProtocol.ExpectWarmWorker(nodeId, owner));
-        var process = WorkerLauncher.Launch(_context.BootstrapFor(nodeId));
+        var process = WorkerLauncher.Launch(_context.BootstrapFor(nodeId, ready: true));
         var node = new WarmNode(nodeId, process, owner);
         _all[nodeId] = node;
         Volatile.Write(ref _lastLaunch, Environment.TickCount64);

@@ -10,9 +10,10 @@ namespace AioProcessing.Node.Worker;
 public interface ITargetExecutor
 {
     /// <summary>
-    /// Gets ready to run targets (binds to the coordinator, warms the path a target takes, from decoding to settling)
-    /// while the node's registration is in flight, so a target that arrives later starts sooner. Runs on its own
-    /// thread; may race with <see cref="Run"/>, which must not depend on it having finished.
+    /// Gets ready to run targets (binds to the coordinator, warms the path a target takes, from decoding to settling),
+    /// so a target that arrives later starts sooner. Called on its own thread, and only in a node launched ahead of
+    /// need (<see cref="WorkerBootstrap.Ready"/>), which registers once it returns; <see cref="Run"/> must not depend
+    /// on it having run.
     /// </summary>
     void Prepare(WorkerEnvironment environment);
 

@@ -12,26 +12,30 @@ namespace AioProcessing.Node.Worker;
 /// <param name="ExecutorType">Assembly-qualified name of the <see cref="ITargetExecutor"/> that runs targets.</param>
 /// <param name="ProbeDirectories">Where to look for assemblies the worker's own folder lacks (the starting application's folders).</param>
 /// <param name="Config">HOCON the coordinator was started with, layered over the defaults, or null.</param>
-public sealed record WorkerBootstrap(string Coordinator, string NodeId, string Secret, string ExecutorType, IReadOnlyList<string> ProbeDirectories, string? Config)
+/// <param name="Ready">
+/// A node launched ahead of need (a warm node): it readies its executor before it registers, so that the start that
+/// takes it finds it prepared. A node launched for a waiting process registers at once and prepares nothing.
+/// </param>
+public sealed record WorkerBootstrap(string Coordinator, string NodeId, string Secret, string ExecutorType, IReadOnlyList<string> ProbeDirectories, string? Config, bool Ready = false)
 {
     /// <summary>
     /// Encodes the bootstrap as one line: fields separated by tabs, each UTF-8 then base64 (so no field can hold a
     /// separator), probe directories joined by a newline before encoding. Cheaper to read at start-up than JSON.
     /// </summary>
-    public string ToLine() => string.Join('\t', new[] { Coordinator, NodeId, Secret, ExecutorType, string.Join('\n', ProbeDirectories), Config ?? "" }
+    public string ToLine() => string.Join('\t', new[] { Coordinator, NodeId, Secret, ExecutorType, string.Join('\n', ProbeDirectories), Config ?? "", Ready ? "ready" : "" }
         .Select(f => Convert.ToBase64String(Encoding.UTF8.GetBytes(f))));
 
     /// <summary>Decodes a line written by <see cref="ToLine"/>.</summary>
-    /// <exception cref="InvalidDataException">The line does not hold the six fields.</exception>
+    /// <exception cref="InvalidDataException">The line does not hold the seven fields.</exception>
     public static WorkerBootstrap FromLine(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var fields = line.Split('\t').Select(f => Encoding.UTF8.GetString(Convert.FromBase64String(f))).ToArray();
-        if (fields.Length != 6)
+        if (fields.Length != 7)
         {
-            throw new InvalidDataException($"The worker bootstrap line has {fields.Length} fields, not 6.");
+            throw new InvalidDataException($"The worker bootstrap line has {fields.Length} fields, not 7.");
         }
 
-        return new WorkerBootstrap(fields[0], fields[1], fields[2], fields[3], fields[4].Split('\n', StringSplitOptions.RemoveEmptyEntries), fields[5].Length == 0 ? null : fields[5]);
+        return new WorkerBootstrap(fields[0], fields[1], fields[2], fields[3], fields[4].Split('\n', StringSplitOptions.RemoveEmptyEntries), fields[5].Length == 0 ? null : fields[5], fields[6] == "ready");
     }
 }

@@ -35,6 +35,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         _reportTimeout = reportTimeout;
         Receive<NodeProtocol.RunTarget>(OnRun);
         Receive<NodeProtocol.WorkerAdmitted>(_ => Timers.Cancel(RegisterAgain.Instance));
+        Receive<Prepared>(_ => StartRegistering());
         Receive<RegisterAgain>(_ => Register());
         Receive<NodeProtocol.WorkerRejected>(m =>
         {
@@ -59,10 +60,17 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Register();
-        Timers.StartPeriodicTimer(RegisterAgain.Instance, RegisterAgain.Instance, RegisterRepeat);
-        // The first association takes a while; use it to get the executor ready.
-        var (environment, executor, log) = (_environment, _executor, _log);
+        if (!_environment.Bootstrap.Ready)
+        {
+            // A process waits for this node: register now. Its target's first run compiles what Prepare would have;
+            // preparing beside the association only competed with it for the CPU (cold start 6% slower on 2 cores).
+            StartRegistering();
+            return;
+        }
+
+        // A node launched ahead of need joins once it is prepared: the start that takes it then runs its target on
+        // compiled code, instead of racing the preparation for it (warm start 57-67 ms that way, not 30).
+        var (environment, executor, log, self) = (_environment, _executor, _log, Self);
         _ = Task.Run(() =>
         {
             try
@@ -76,7 +84,15 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             {
                 log.Warning("Preparing the target executor failed: {0}", ex.Message);
             }
+
+            self.Tell(Prepared.Instance);
         });
+    }
+
+    private void StartRegistering()
+    {
+        Register();
+        Timers.StartPeriodicTimer(RegisterAgain.Instance, RegisterAgain.Instance, RegisterRepeat);
     }
 
     private void Register() =>
@@ -133,6 +149,11 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
                 Console.Error.WriteLine($"AioProcessing worker {run.NodeId}: exit report was not acknowledged: {ex.Message}");
             }
         });
+    }
+
+    private sealed class Prepared
+    {
+        public static readonly Prepared Instance = new();
     }
 
     private sealed class RegisterAgain

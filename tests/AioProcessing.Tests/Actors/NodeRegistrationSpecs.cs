@@ -69,6 +69,95 @@ public sealed class NodeRegistrationSpecs : TestKit
         Assert.False(exit.Code.IsCompleted);
     }
 
+    [Fact]
+    public void A_node_launched_ahead_of_need_registers_only_once_its_executor_is_prepared()
+    {
+        var coordinator = CreateTestProbe();
+        Sys.ActorOf(Props.Create(() => new Forwarder(coordinator.Ref)), NodeManager.Name);
+        var address = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+        var bootstrap = new WorkerBootstrap(address.ToString(), "node-8", Secret, "unused", [], null, Ready: true);
+        using var executor = new GatedExecutor();
+        Sys.ActorOf(WorkerNode.Props(new WorkerEnvironment(Sys, address, bootstrap), executor, new WorkerExit(), TimeSpan.FromSeconds(5)), WorkerNode.Name);
+
+        // While it prepares it is not ready, so it does not say it is: a start that took it would wait on the
+        // preparation (or race it) instead of finding the path compiled.
+        Assert.True(executor.PrepareEntered.Wait(TimeSpan.FromSeconds(5)), "the ready node never began to prepare");
+        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        executor.ReleasePrepare.Set();
+        var registered = coordinator.ExpectMsg<NodeProtocol.RegisterWorker>(TimeSpan.FromSeconds(5));
+        Assert.Equal("node-8", registered.NodeId);
+        Assert.Equal(1, executor.Prepares);
+    }
+
+    [Fact]
+    public void A_node_launched_for_a_waiting_process_registers_at_once_and_runs_its_target_unprepared()
+    {
+        var coordinator = CreateTestProbe();
+        Sys.ActorOf(Props.Create(() => new Forwarder(coordinator.Ref)), NodeManager.Name);
+        var address = ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+        var bootstrap = new WorkerBootstrap(address.ToString(), "node-9", Secret, "unused", [], null);
+        using var executor = new GatedExecutor();
+        var exit = new WorkerExit();
+        Sys.ActorOf(WorkerNode.Props(new WorkerEnvironment(Sys, address, bootstrap), executor, exit, TimeSpan.FromSeconds(5)), WorkerNode.Name);
+
+        // Registered though Prepare is held (it would never return): the node does not prepare at all.
+        var registered = coordinator.ExpectMsg<NodeProtocol.RegisterWorker>(TimeSpan.FromSeconds(5));
+        registered.Worker.Tell(new NodeProtocol.WorkerAdmitted("node-9"));
+        registered.Worker.Tell(new NodeProtocol.RunTarget("node-9", "Process-9", [], CreateTestProbe().Ref));
+        Assert.True(executor.RunEntered.Wait(TimeSpan.FromSeconds(5)), "the target never ran");
+        Assert.Equal(0, executor.Prepares);
+    }
+
+    [Fact]
+    public void A_bootstrap_line_carries_whether_the_node_was_launched_ahead_of_need()
+    {
+        foreach (var ready in new[] { true, false })
+        {
+            var sent = new WorkerBootstrap("akka.tcp://aio@127.0.0.1:1", "node", "se\tcret", "Some.Type, Some", ["/a", "/b"], "a = 1", ready);
+            var received = WorkerBootstrap.FromLine(sent.ToLine());
+            Assert.Equal(ready, received.Ready);
+            Assert.Equal((sent.Coordinator, sent.NodeId, sent.Secret, sent.ExecutorType, sent.Config), (received.Coordinator, received.NodeId, received.Secret, received.ExecutorType, received.Config));
+            Assert.Equal(sent.ProbeDirectories, received.ProbeDirectories);
+        }
+
+        var sixFields = string.Join('\t', Enumerable.Repeat(Convert.ToBase64String("x"u8.ToArray()), 6));
+        Assert.Contains("6 fields, not 7", Assert.Throws<InvalidDataException>(() => WorkerBootstrap.FromLine(sixFields)).Message, StringComparison.Ordinal);
+    }
+
+    private sealed class GatedExecutor : ITargetExecutor, IDisposable
+    {
+        private int _prepares;
+
+        public ManualResetEventSlim PrepareEntered { get; } = new();
+
+        public ManualResetEventSlim ReleasePrepare { get; } = new();
+
+        public ManualResetEventSlim RunEntered { get; } = new();
+
+        public int Prepares => Volatile.Read(ref _prepares);
+
+        public void Prepare(WorkerEnvironment environment)
+        {
+            Interlocked.Increment(ref _prepares);
+            PrepareEntered.Set();
+            ReleasePrepare.Wait(TimeSpan.FromSeconds(30));
+        }
+
+        public TargetOutcome Run(WorkerEnvironment environment, NodeProtocol.RunTarget run)
+        {
+            RunEntered.Set();
+            return new(0, null);
+        }
+
+        public void Dispose()
+        {
+            ReleasePrepare.Set();
+            PrepareEntered.Dispose();
+            RunEntered.Dispose();
+        }
+    }
+
     private sealed class Forwarder : ReceiveActor
     {
         public Forwarder(IActorRef to) => ReceiveAny(m => to.Forward(m));

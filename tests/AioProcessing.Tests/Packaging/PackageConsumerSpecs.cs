@@ -8,7 +8,7 @@ namespace AioProcessing.Tests.Packaging;
 /// <summary>
 /// A program made by docs/getting-started.md's commands from the packed packages, outside the repository and with an
 /// empty NuGet cache, gets the ReadyToRun node beside it (the
-/// AioProcessing.Node package's buildTransitive targets) and its workers start on it, and the packages it restores are
+/// AioProcessing.Api package's buildTransitive targets) and its workers start on it, and the packages it restores are
 /// exactly those of consumer-packages.approved.txt. The deployment page's install command, run the same way, gives an
 /// aio-node tool that starts a coordinator. Alone in its collection: it builds, and the machine has two cores.
 /// </summary>
@@ -36,6 +36,9 @@ public sealed class PackageConsumerSpecs
             var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var node = Assert.Single(lines, l => l.StartsWith("NODE ", StringComparison.Ordinal))[5..];
             Assert.Equal(Path.Combine(aioNode, "AioProcessing.Node.dll"), node);
+            // The library runs compiled too (one composite image with the node), not from the program's own folder.
+            Assert.Equal(Path.Combine(aioNode, "AioProcessing.Api.dll"), Assert.Single(lines, l => l.StartsWith("API ", StringComparison.Ordinal))[4..]);
+            Assert.True(File.Exists(Path.Combine(aioNode, "AioProcessing.Api.r2r.dll")), "aio-node/ holds no composite image");
             Assert.Contains("R2R True", lines);
             Assert.Single(lines, l => l.StartsWith("START_MS ", StringComparison.Ordinal));
 

@@ -19,4 +19,35 @@ public sealed class LauncherSpecs
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
         Assert.Equal(Environment.Version.ToString(), json.RootElement.GetProperty("runtimeOptions").GetProperty("framework").GetProperty("version").GetString());
     }
+
+    [Fact]
+    public void The_ReadyToRun_node_is_passed_over_when_the_application_carries_a_later_version_of_one_of_its_assemblies()
+    {
+        var work = Directory.CreateTempSubdirectory("aio-launcher-");
+        try
+        {
+            var node = work.CreateSubdirectory("aio-node").FullName;
+            var application = work.FullName;
+            var earlier = typeof(Akka.Actor.ActorSystem).Assembly.Location; // 1.5.x
+            var later = typeof(MessagePack.MessagePackSerializer).Assembly.Location; // 2.5.x
+            Assert.True(System.Reflection.AssemblyName.GetAssemblyName(earlier).Version < System.Reflection.AssemblyName.GetAssemblyName(later).Version);
+
+            // Same versions, a file that is no assembly, and one only the node has: the node is fine.
+            File.Copy(later, Path.Combine(node, "Shared.dll"));
+            File.Copy(later, Path.Combine(application, "Shared.dll"));
+            File.WriteAllText(Path.Combine(node, "Native.dll"), "not an assembly");
+            File.WriteAllText(Path.Combine(application, "Native.dll"), "not an assembly");
+            File.Copy(earlier, Path.Combine(node, "OnlyInNode.dll"));
+            Assert.Null(AioProcessing.Node.Worker.WorkerLauncher.OlderThanApplications(node, application));
+
+            // The application lifted one above the node's copy: named, so the launcher takes the JIT-compiled node.
+            File.Copy(earlier, Path.Combine(node, "Lifted.dll"));
+            File.Copy(later, Path.Combine(application, "Lifted.dll"));
+            Assert.Equal("Lifted.dll", AioProcessing.Node.Worker.WorkerLauncher.OlderThanApplications(node, application));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
 }

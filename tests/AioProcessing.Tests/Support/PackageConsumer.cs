@@ -42,9 +42,10 @@ internal static class PackageConsumer
         static void Report(AioQueue<string> reports)
         {
             var node = AppDomain.CurrentDomain.GetAssemblies().First(a => a.GetName().Name == "AioProcessing.Node").Location;
+            var api = AppDomain.CurrentDomain.GetAssemblies().First(a => a.GetName().Name == "AioProcessing.Api").Location;
             using var image = new PEReader(File.OpenRead(node));
             var readyToRun = image.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
-            reports.Put($"NODE {node}\nR2R {readyToRun}");
+            reports.Put($"NODE {node}\nAPI {api}\nR2R {readyToRun}");
         }
         """;
 
