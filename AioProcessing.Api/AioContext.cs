@@ -390,6 +390,9 @@ public sealed class AioContext : IDisposable, IAsyncDisposable
         return _warmNodes?.TryTake(out node) == true;
     }
 
+    /// <summary>Launches the replacement of a warm node taken by <see cref="TryTakeWarmNode"/>.</summary>
+    internal void ReplenishWarmNodes() => _warmNodes?.Replenish();
+
     /// <summary>Whether this context was disposed or lost its coordinator.</summary>
     internal bool IsDisposedOrLost => Volatile.Read(ref _disposed) != 0 || _lost.IsCancellationRequested;
 

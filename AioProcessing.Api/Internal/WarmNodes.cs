@@ -89,10 +89,20 @@ internal sealed class WarmNodes : IAsyncDisposable
             }
         }
 
-        Fill();
+        // A taken node's replacement is launched by Replenish, once the start that took it has its node up: launched
+        // now, its start (half a second of CPU) competed with that start for the cores (a warm start 38-41 ms instead
+        // of 20-23 on 2 cores).
+        if (taken is null)
+        {
+            Fill();
+        }
+
         node = taken!;
         return taken is not null;
     }
+
+    /// <summary>Launches the replacement of a node <see cref="TryTake"/> gave out, once the start that took it is up or has failed.</summary>
+    public void Replenish() => Fill();
 
     public async ValueTask DisposeAsync()
     {

@@ -89,6 +89,26 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_taken_warm_nodes_replacement_is_launched_while_the_process_that_took_it_still_runs()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 1 });
+        var warmPid = await WaitForWarmNodeAsync(context);
+
+        // The replacement waits for the taking process to end or to be under way; this one runs until released.
+        var release = new AioEvent(context);
+        var p = new AioProcess(context, WaitForRelease, release);
+        await p.StartAsync();
+        Assert.Equal(warmPid, p.Pid);
+        var replacement = await WaitForWarmNodeAsync(context);
+        Assert.NotEqual(warmPid, replacement);
+        Assert.True(p.IsAlive, "the process that took the node had ended before its replacement was ready");
+
+        await release.SetAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task By_default_the_first_start_leaves_a_node_ready_and_the_next_start_takes_it()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 1" });
@@ -268,6 +288,8 @@ public sealed class LifecycleSpecs
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
+
+    private static void WaitForRelease(AioEvent release) => release.Wait(Bounds.Remote);
 
     private static void SleepLong() => Thread.Sleep(TimeSpan.FromMinutes(2));
 
