@@ -79,7 +79,7 @@ public static class WorkerLauncher
     /// Decides now, on a thread-pool thread, which node program workers run, so that the first launch does not wait
     /// for it (checking the versions of the ReadyToRun node's assemblies takes 40-50 ms here). Called as a context starts.
     /// </summary>
-    public static void LocateNodeProgramInBackground() => _ = Task.Run(() => NodeProgram.Value);
+    internal static void LocateNodeProgramInBackground() => _ = Task.Run(() => NodeProgram.Value);
 
     /// <summary>The folder of the ReadyToRun-compiled node that the build puts beside the application, if any.</summary>
     public static string ReadyToRunFolder => Path.Combine(Path.GetDirectoryName(typeof(WorkerLauncher).Assembly.Location)!, "aio-node");
