@@ -39,6 +39,10 @@ using (await lck.LockAsync(TimeSpan.FromSeconds(30)))
     await Task.Delay(10); // some work under the lock, for aio.lock.hold_time
 }
 
+// The release goes out without waiting for an answer; a question to the lock comes after it, so once it is answered
+// the lock has recorded the hold time that the export below must include.
+Console.WriteLine($"LOCKED {await lck.IsLockedAsync()}");
+
 // Exports the metrics collected so far (the traces were exported as each span ended).
 meters.Dispose();
 

@@ -59,6 +59,7 @@ public sealed class ExampleSpecs
     {
         var (output, _) = await RunAsync("Observability");
         Assert.Contains("SUM 15 SQUARES 338350", Lines(output));
+        Assert.Contains("LOCKED False", Lines(output));
         foreach (var instrument in new[] { "aio.queue.puts", "aio.queue.gets", "aio.queue.depth", "aio.lock.waiters", "aio.lock.hold_time", "aio.pool.tasks.done", "aio.pool.tasks.queued", "aio.pool.tasks.running", "aio.workers", "aio.call.duration" })
         {
             Assert.Contains($"Metric Name: {instrument},", output, StringComparison.Ordinal);
