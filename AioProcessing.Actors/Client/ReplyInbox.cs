@@ -15,15 +15,20 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     [ThreadStatic]
     private static bool t_completingInline;
 
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(500);
+    // The longest the timer is set for at once (Timer takes at most about 49 days); a later deadline re-arms it then.
+    private const long LongestArm = 3_600_000;
 
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly Timer _sweep;
+    private readonly Lock _arming = new();
     private Exception? _abandoned;
     private int _disposed;
 
-    // 1 while the sweep timer runs: only while some call waits with a deadline, so an idle process sleeps.
-    private int _sweeping;
+    // When the timer fires (Environment.TickCount64), long.MaxValue while it is off. It is set for the earliest
+    // deadline of the calls waiting when it was set, not run at an interval: a process whose only call is a long
+    // wait (a worker blocked on an event for minutes) is woken once, at that call's deadline, not twice a second.
+    // Lowered only under _arming; read without it on each call, where a deadline at or after it needs nothing.
+    private long _armedFor = long.MaxValue;
 
     /// <summary>Creates the inbox and registers it with <paramref name="system"/>'s provider.</summary>
     public ReplyInbox(ExtendedActorSystem system)
@@ -47,8 +52,11 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     /// </summary>
     public static bool CompletingInline => t_completingInline;
 
-    /// <summary>Whether the deadline sweep runs: only while some call waits with a deadline.</summary>
-    internal bool Sweeping => Volatile.Read(ref _sweeping) != 0;
+    /// <summary>Whether the deadline timer is set: only while some call waits with a deadline (and once more after).</summary>
+    internal bool Sweeping => ArmedFor != long.MaxValue;
+
+    /// <summary>When the deadline timer fires, in <see cref="Environment.TickCount64"/> milliseconds; <see cref="long.MaxValue"/> when it is off.</summary>
+    internal long ArmedFor => Volatile.Read(ref _armedFor);
 
     /// <summary>The number of calls waiting for an answer.</summary>
     public int PendingCount => _pending.Count;
@@ -81,9 +89,12 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
             completion.TrySetException(late);
         }
 
-        if (deadline != long.MaxValue)
+        // After the call is in _pending, with a full fence between (the sweep fences between turning the timer off
+        // and reading the calls): either the sweep finds this call, or this read sees the timer off and sets it.
+        Interlocked.MemoryBarrier();
+        if (deadline < Volatile.Read(ref _armedFor))
         {
-            StartSweeping();
+            ArmFor(deadline);
         }
 
         return completion.Task;
@@ -114,7 +125,12 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
             return;
         }
 
-        _sweep.Dispose();
+        lock (_arming)
+        {
+            // Under the lock that sets the timer, so no call sets it once it is disposed.
+            _sweep.Dispose();
+        }
+
         Provider.UnregisterTempActor(Path);
         foreach (var id in _pending.Keys)
         {
@@ -160,18 +176,31 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
         }
     }
 
-    private void StartSweeping()
+    private void ArmFor(long deadline)
     {
-        if (Interlocked.Exchange(ref _sweeping, 1) == 0 && Volatile.Read(ref _disposed) == 0)
+        lock (_arming)
         {
-            _sweep.Change(SweepInterval, SweepInterval);
+            if (deadline >= _armedFor || Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _armedFor, deadline);
+            _sweep.Change(Math.Clamp(deadline - Environment.TickCount64, 0, LongestArm), Timeout.Infinite);
         }
     }
 
     private void Sweep()
     {
+        // Off first, then look: a call registered from here on either is seen below or sets the timer itself.
+        lock (_arming)
+        {
+            Volatile.Write(ref _armedFor, long.MaxValue);
+        }
+
+        Interlocked.MemoryBarrier();
         var now = Environment.TickCount64;
-        var waitingWithDeadline = false;
+        var earliest = long.MaxValue;
         foreach (var (id, pending) in _pending)
         {
             if (pending.Deadline <= now && _pending.TryRemove(id, out var expired))
@@ -180,21 +209,14 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
             }
             else
             {
-                waitingWithDeadline |= pending.Deadline != long.MaxValue;
+                earliest = Math.Min(earliest, pending.Deadline);
             }
         }
 
-        if (waitingWithDeadline || Volatile.Read(ref _disposed) != 0)
+        if (earliest != long.MaxValue)
         {
-            return;
-        }
-
-        // Nothing to watch: stop, then look again, since a call registered meanwhile saw the timer running.
-        Volatile.Write(ref _sweeping, 0);
-        _sweep.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        if (_pending.Values.Any(p => p.Deadline != long.MaxValue))
-        {
-            StartSweeping();
+            // Capped so that a far deadline is looked at again within the timer's range (see LongestArm).
+            ArmFor(Math.Min(earliest, now + LongestArm));
         }
     }
 

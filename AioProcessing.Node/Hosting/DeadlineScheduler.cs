@@ -22,6 +22,13 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
     private readonly object _gate = new();
     private readonly PriorityQueue<Entry, long> _queue = new();
     private readonly Thread _thread;
+    // Repeating tasks whose interval is a whole number of these fire on its multiples of the host's monotonic clock
+    // (the clock Stopwatch reads on Linux is shared by every process of the host): the periodic work of an idle node
+    // (heartbeats, the reaper, the ack check, the transport probe) then runs in one wake-up a second, at the same
+    // instant in the coordinator and in each worker, not in one wake-up per task scattered across the second.
+    // One-off deadlines (timeouts) are never moved.
+    private static readonly long AlignGrid = Stopwatch.Frequency;
+
     private int _purgeAt = PurgeFloor;
     private bool _stopped;
 
@@ -85,6 +92,13 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
     private static long After(long from, TimeSpan delay) =>
         from + (long)(Math.Max(0, delay.Ticks) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
+    /// <summary>Where a task due at <paramref name="deadline"/> (Stopwatch ticks) that repeats every <paramref name="interval"/> is run.</summary>
+    internal static long Aligned(long deadline, TimeSpan interval)
+    {
+        var ticks = (long)(interval.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
+        return ticks >= AlignGrid && ticks % AlignGrid == 0 ? (deadline + AlignGrid - 1) / AlignGrid * AlignGrid : deadline;
+    }
+
     private void Add(TimeSpan delay, TimeSpan interval, Action action, ICancelable? cancelable)
     {
         var entry = new Entry(action, cancelable, interval);
@@ -95,7 +109,7 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
                 return;
             }
 
-            var deadline = After(Now, delay);
+            var deadline = Aligned(After(Now, delay), interval);
             var wakeEarlier = !_queue.TryPeek(out _, out var first) || deadline < first;
             _queue.Enqueue(entry, deadline);
             PurgeIfLarge();
@@ -153,7 +167,7 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
                                 // Fixed rate, except that a task more than one interval late is not run again
                                 // at once to catch up: a paused process never fires a burst.
                                 var next = After(deadline, first.Interval);
-                                _queue.Enqueue(first, next > Now ? next : After(Now, first.Interval));
+                                _queue.Enqueue(first, next > Now ? next : Aligned(After(Now, first.Interval), first.Interval));
                             }
 
                             due = first;
