@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Internal;
 using AioProcessing.Tests.Support;
+using Akka.Actor;
 using Xunit;
 
 namespace AioProcessing.Tests.Pool;
@@ -158,8 +161,13 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
             Assert.Contains("aio.pool.no-worker-timeout", lost.Message, StringComparison.Ordinal);
         }
 
-        // A worker that joins later serves the pool again.
+        // A worker that joins later serves the pool again. It serves once its first pull has reached the pool: its
+        // host prints SERVING before that, and on a loaded machine the pull can come later than the 3 s a map
+        // submitted at once would wait for a worker.
         await using var next = await HostProcess.StartAsync("pool-worker", context.Address, context.Secret, "crunch");
+        await Conditions.UntilAsync(
+            async () => (await pool.Actor.Ask<PoolActor.LoadReply>(new PoolActor.Load(CoordinatorLink.NextId()), Bounds.Remote)).IdleWorkers > 0,
+            () => "the worker that joined never asked the pool for work");
         var pids = await pool.MapAsync(TestHost.PoolFunctions.PidAfter, [10, 10], chunksize: 1).WaitAsync(Bounds.Remote);
         Assert.All(pids, pid => Assert.Equal(next.Pid, pid));
     }

@@ -26,5 +26,22 @@ internal static class Conditions
         }
     }
 
+    /// <summary>As <see cref="UntilAsync(Func{bool}, Func{string}?)"/>, for a condition that asks something (an actor) to find out.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? failure = null)
+    {
+        using var bound = new CancellationTokenSource(Bounds.Remote);
+        while (!await condition().WaitAsync(Bounds.Remote))
+        {
+            try
+            {
+                await Task.Delay(PollInterval, bound.Token);
+            }
+            catch (OperationCanceledException) when (failure is not null)
+            {
+                Xunit.Assert.Fail(failure());
+            }
+        }
+    }
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
 }
