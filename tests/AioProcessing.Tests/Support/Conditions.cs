@@ -10,21 +10,8 @@ internal static class Conditions
     /// pause takes a whole core from the processes it waits for (and from every other spec's coordinator in this
     /// process).
     /// </summary>
-    public static async Task UntilAsync(Func<bool> condition, Func<string>? failure = null)
-    {
-        using var bound = new CancellationTokenSource(Bounds.Remote);
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(PollInterval, bound.Token);
-            }
-            catch (OperationCanceledException) when (failure is not null)
-            {
-                Xunit.Assert.Fail(failure());
-            }
-        }
-    }
+    public static Task UntilAsync(Func<bool> condition, Func<string>? failure = null) =>
+        UntilAsync(() => Task.FromResult(condition()), failure);
 
     /// <summary>As <see cref="UntilAsync(Func{bool}, Func{string}?)"/>, for a condition that asks something (an actor) to find out.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? failure = null)
