@@ -27,7 +27,7 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
     // When the timer fires (Environment.TickCount64), long.MaxValue while it is off. It is set for the earliest
     // deadline of the calls waiting when it was set, not run at an interval: a process whose only call is a long
     // wait (a worker blocked on an event for minutes) is woken once, at that call's deadline, not twice a second.
-    // Lowered only under _arming; read without it on each call, where a deadline at or after it needs nothing.
+    // Written only under _arming; read without it on each call, where a deadline at or after it needs nothing.
     private long _armedFor = long.MaxValue;
 
     /// <summary>Creates the inbox and registers it with <paramref name="system"/>'s provider.</summary>
@@ -89,12 +89,15 @@ public sealed class ReplyInbox : MinimalActorRef, IDisposable
             completion.TrySetException(late);
         }
 
-        // After the call is in _pending, with a full fence between (the sweep fences between turning the timer off
-        // and reading the calls): either the sweep finds this call, or this read sees the timer off and sets it.
-        Interlocked.MemoryBarrier();
-        if (deadline < Volatile.Read(ref _armedFor))
+        if (deadline != long.MaxValue)
         {
-            ArmFor(deadline);
+            // After the call is in _pending, with a full fence between (the sweep fences between turning the timer
+            // off and reading the calls): either the sweep finds this call, or this read sees the timer off and sets it.
+            Interlocked.MemoryBarrier();
+            if (deadline < Volatile.Read(ref _armedFor))
+            {
+                ArmFor(deadline);
+            }
         }
 
         return completion.Task;

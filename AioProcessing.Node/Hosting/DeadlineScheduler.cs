@@ -22,7 +22,8 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
     private readonly object _gate = new();
     private readonly PriorityQueue<Entry, long> _queue = new();
     private readonly Thread _thread;
-    // Repeating tasks whose interval is a whole number of these fire on its multiples of the host's monotonic clock
+    // One second in Stopwatch ticks. Repeating tasks whose interval is a whole number of seconds fire on whole seconds
+    // of the host's monotonic clock
     // (the clock Stopwatch reads on Linux is shared by every process of the host): the periodic work of an idle node
     // (heartbeats, the reaper, the ack check, the transport probe) then runs in one wake-up a second, at the same
     // instant in the coordinator and in each worker, not in one wake-up per task scattered across the second.
@@ -93,11 +94,10 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
         from + (long)(Math.Max(0, delay.Ticks) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
     /// <summary>Where a task due at <paramref name="deadline"/> (Stopwatch ticks) that repeats every <paramref name="interval"/> is run.</summary>
-    internal static long Aligned(long deadline, TimeSpan interval)
-    {
-        var ticks = (long)(interval.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
-        return ticks >= AlignGrid && ticks % AlignGrid == 0 ? (deadline + AlignGrid - 1) / AlignGrid * AlignGrid : deadline;
-    }
+    internal static long Aligned(long deadline, TimeSpan interval) =>
+        interval >= TimeSpan.FromSeconds(1) && interval.Ticks % TimeSpan.TicksPerSecond == 0
+            ? (deadline + AlignGrid - 1) / AlignGrid * AlignGrid
+            : deadline;
 
     private void Add(TimeSpan delay, TimeSpan interval, Action action, ICancelable? cancelable)
     {

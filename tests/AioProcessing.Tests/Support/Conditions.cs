@@ -16,14 +16,20 @@ internal static class Conditions
     /// <summary>As <see cref="UntilAsync(Func{bool}, Func{string}?)"/>, for a condition that asks something (an actor) to find out.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? failure = null)
     {
+        // One bound for the whole wait, the condition's own asking included.
         using var bound = new CancellationTokenSource(Bounds.Remote);
-        while (!await condition().WaitAsync(Bounds.Remote))
+        while (true)
         {
             try
             {
+                if (await condition().WaitAsync(bound.Token))
+                {
+                    return;
+                }
+
                 await Task.Delay(PollInterval, bound.Token);
             }
-            catch (OperationCanceledException) when (failure is not null)
+            catch (OperationCanceledException) when (failure is not null && bound.IsCancellationRequested)
             {
                 Xunit.Assert.Fail(failure());
             }
