@@ -5,9 +5,9 @@ namespace AioProcessing.Internal;
 
 /// <summary>
 /// Lives in every process that joined a coordinator (not in the coordinator's own), as the member the coordinator
-/// watches, and reports, once, that the coordinator is lost: DeathWatch on its node manager fired (process gone,
-/// quarantined, or unreachable past the failure detector), or the connection to it dropped and then either, for a
-/// node the coordinator spawned (which never reconnects), at once, or, for a process that joined, when a probe
+/// watches, and reports, once, that the coordinator is lost: for a process that joined, DeathWatch on its node
+/// manager fired (process gone, quarantined, or unreachable past the failure detector); or the connection to it
+/// dropped and then either, for a node the coordinator spawned (which never reconnects), at once, or, for a process that joined, when a probe
 /// finds nobody there (its connection dropping is not its death: it may be on another machine, but a live
 /// coordinator answers at once, and a dead one's port refuses the probe's connection).
 /// </summary>
@@ -66,7 +66,15 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Context.Watch(_coordinator);
+        // A spawned node's coordinator is its parent on the same host: the connection dropping says it is gone
+        // (and standard input closing, in AioProcessing.Node's Program), so no DeathWatch. Watching would make this
+        // node heartbeat the coordinator every second, on top of the coordinator's own heartbeats to it: half of
+        // an idle worker's remoting traffic.
+        if (!_connectionIsLife)
+        {
+            Context.Watch(_coordinator);
+        }
+
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
     }
 

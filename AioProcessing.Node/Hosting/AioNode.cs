@@ -50,6 +50,7 @@ public sealed class AioNode : IAsyncDisposable
     public static async Task<AioNode> StartAsync(AioNodeSettings settings, Action<AkkaConfigurationBuilder>? configure = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        NettyLeakDetection.DisableUnlessConfigured();
         var config = settings.Config is null ? AioHocon.Defaults : settings.Config.WithFallback(AioHocon.Defaults);
         if (settings.Secret is not null)
         {
@@ -95,6 +96,7 @@ public sealed class AioNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(registry);
+        NettyLeakDetection.DisableUnlessConfigured();
         var nodeManager = system.ActorOf(NodeManager.Props(secret), NodeManager.Name);
         registry.Register<NodeManager>(nodeManager);
         registry.Register<PrimitiveHost>(system.ActorOf(PrimitiveHost.Props(), PrimitiveHost.Name));

@@ -13,24 +13,31 @@ namespace AioProcessing.Node.Hosting;
 /// a request runs that actor's mailbox itself when the actor is idle, and the answer is written back on the lane by
 /// the same thread, instead of waking a dispatcher thread to do it: each thread wake-up on the path of a call costs
 /// several microseconds here. Running a local caller's request on its own thread was measured too, and was slower:
-/// a release told without an answer then no longer runs beside the caller's next step.
+/// a release told without an answer then no longer runs beside the caller's next step. With
+/// <c>chain-on-running-thread = on</c> (remoting's dispatcher), work a running task schedules waits for that task's
+/// thread instead of waking the other one: a heartbeat read, answered and written took a wake-up per hop.
 /// </summary>
 internal sealed class DedicatedThreadExecutorConfigurator : ExecutorServiceConfigurator
 {
     private readonly int _threads;
     private readonly bool _inlineLaneRequests;
+    private readonly bool _chainOnRunningThread;
 
-    /// <summary>Reads <c>thread-count</c> (default 2) and <c>inline-lane-requests</c> (default off).</summary>
+    /// <summary>
+    /// Reads <c>thread-count</c> (default 2), <c>inline-lane-requests</c> (default off) and
+    /// <c>chain-on-running-thread</c> (default off).
+    /// </summary>
     public DedicatedThreadExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
         : base(config, prerequisites)
     {
         ArgumentNullException.ThrowIfNull(config);
         _threads = Math.Max(1, config.GetInt("thread-count", 2));
         _inlineLaneRequests = config.GetBoolean("inline-lane-requests", false);
+        _chainOnRunningThread = config.GetBoolean("chain-on-running-thread", false);
     }
 
     /// <inheritdoc />
-    public override ExecutorService Produce(string id) => new DedicatedThreadExecutor(id, _threads, _inlineLaneRequests);
+    public override ExecutorService Produce(string id) => new DedicatedThreadExecutor(id, _threads, _inlineLaneRequests, _chainOnRunningThread);
 }
 
 /// <summary>Runs work on dedicated threads that block when idle; optionally on the lane reader thread that scheduled it.</summary>
@@ -42,19 +49,29 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
     [ThreadStatic]
     private static bool t_running;
 
+    // The executor whose thread this is, and whether the task it runs scheduled work that woke nobody.
+    [ThreadStatic]
+    private static DedicatedThreadExecutor? t_owner;
+
+    [ThreadStatic]
+    private static bool t_wakeDeferred;
+
     private readonly ConcurrentQueue<IRunnable> _work = new();
 
     // Idle threads wait on this monitor. Not a SemaphoreSlim: it spins about 140 times, mostly sched_yield, before
     // it blocks, and so does every idle thread after every task.
     private readonly object _gate = new();
     private readonly bool _inlineLaneRequests;
+    private readonly bool _chainOnRunningThread;
     private int _sleepers;
+    private int _spinners;
     private volatile bool _stopped;
 
-    public DedicatedThreadExecutor(string id, int threads, bool inlineLaneRequests)
+    public DedicatedThreadExecutor(string id, int threads, bool inlineLaneRequests, bool chainOnRunningThread = false)
         : base(id)
     {
         _inlineLaneRequests = inlineLaneRequests;
+        _chainOnRunningThread = chainOnRunningThread;
         for (var i = 0; i < threads; i++)
         {
             new Thread(Work) { Name = $"{id}-{i}", IsBackground = true }.Start();
@@ -88,14 +105,22 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
         // increment before it looks for work. Either this sees the sleeper, or the sleeper sees the work before it
         // waits. (Enqueue publishes with a release store, which a later load may pass: without the fence here a
         // wake-up could be lost and the work wait for the next Execute.)
+        // No wake-up while a thread spins for work: it takes this before it sleeps (it leaves the spinners only after
+        // it joined the sleepers, and looks once more then). A chain of actors (a heartbeat read, answered, written)
+        // then runs on the thread that is already awake instead of waking the other one for each hop.
         _work.Enqueue(run);
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleepers) > 0)
+        if (_chainOnRunningThread && t_owner == this)
         {
-            lock (_gate)
-            {
-                Monitor.Pulse(_gate);
-            }
+            // Scheduled by a task of this executor (an actor telling the next on the same dispatcher): the thread
+            // comes back to the queue when that task ends, and wakes another only if it finds more than it takes.
+            t_wakeDeferred = true;
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _spinners) == 0)
+        {
+            WakeOne();
         }
     }
 
@@ -109,17 +134,41 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
         }
     }
 
+    private void WakeOne()
+    {
+        if (Volatile.Read(ref _sleepers) > 0)
+        {
+            lock (_gate)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+    }
+
     private void Work()
     {
+        t_owner = this;
         while (!_stopped)
         {
             if (_work.TryDequeue(out var run))
             {
                 run.Run();
+                if (t_wakeDeferred)
+                {
+                    // This thread takes the next task itself; more than one waiting is work for another thread.
+                    t_wakeDeferred = false;
+                    Interlocked.MemoryBarrier();
+                    if (_work.Count > 1)
+                    {
+                        WakeOne();
+                    }
+                }
+
                 continue;
             }
 
             // A few microseconds of pure spinning (no yields) catch the next task of a busy sender cheaply.
+            Interlocked.Increment(ref _spinners);
             var spinner = default(SpinWait);
             while (_work.IsEmpty && !spinner.NextSpinWillYield)
             {
@@ -128,12 +177,16 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
 
             if (!_work.IsEmpty)
             {
+                Interlocked.Decrement(ref _spinners);
                 continue;
             }
 
             lock (_gate)
             {
+                // Sleeper first, then no longer a spinner: Execute sees one or the other, and the check below
+                // comes after both.
                 Interlocked.Increment(ref _sleepers);
+                Interlocked.Decrement(ref _spinners);
                 try
                 {
                     if (_work.IsEmpty && !_stopped)

@@ -2,6 +2,7 @@ using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Remote;
 
 namespace AioProcessing.Node.Worker;
 
@@ -43,11 +44,12 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             Console.Error.WriteLine($"AioProcessing worker {environment.Bootstrap.NodeId}: the coordinator refused this node: {m.Reason}");
             _exit.End(WorkerExitCodes.Rejected);
         });
-        Receive<Terminated>(_ =>
+        Receive<DisassociatedEvent>(m => m.RemoteAddress == environment.Coordinator, _ =>
         {
-            _log.Warning("Coordinator {0} is gone; worker exits.", environment.Coordinator);
+            _log.Warning("The connection to coordinator {0} dropped; worker exits.", environment.Coordinator);
             _exit.EndNow(WorkerExitCodes.CoordinatorLost);
         });
+        Receive<DisassociatedEvent>(_ => { });
     }
 
     /// <inheritdoc />
@@ -89,6 +91,9 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         });
     }
 
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
     private void StartRegistering()
     {
         Register();
@@ -111,8 +116,11 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         _running = true;
         StartupTrace.Mark("target received");
         IdleTrim.NoteTargetStarted();
-        // The coordinator's node manager handed us the target: from now on its death means ours.
-        Context.Watch(Sender);
+        // The coordinator handed us the target: from now on its loss means ours. It is this node's parent on the same
+        // host, so its connection dropping says so (its death also closes our standard input, see Program), and no
+        // DeathWatch: that would make this node heartbeat the coordinator every second on top of the coordinator's
+        // heartbeats to it.
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         var thread = new Thread(() => RunTarget(run)) { Name = "aio-target", IsBackground = true };
         thread.Start();
     }

@@ -281,6 +281,22 @@ public sealed class LifecycleSpecs
         }
     }
 
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task A_worker_exits_by_itself_when_its_connection_to_a_live_coordinator_drops()
+    {
+        // A spawned node does not DeathWatch its coordinator (that would heartbeat it every second): the connection
+        // dropping is what ends it. Quarantining the worker's node cuts the connection while the coordinator lives.
+        await using var context = await AioContext.StartAsync();
+        var addresses = new AioQueue<string>(context: context);
+        var p = new AioProcess(context, ReportAddressAndSleep, addresses);
+        await p.StartAsync();
+        var worker = Akka.Actor.Address.Parse(await addresses.GetAsync(Bounds.Remote));
+        var provider = (Akka.Remote.IRemoteActorRefProvider)((Akka.Actor.ExtendedActorSystem)context.System).Provider;
+        provider.Quarantine(worker, null);
+        Assert.True(await p.JoinAsync(Bounds.Remote), "the worker still runs after its connection to the coordinator was cut");
+        Assert.Equal(AioProcessing.Node.Worker.WorkerExitCodes.CoordinatorLost, p.ExitCode);
+    }
+
     private static async Task<int> WaitForWarmNodeAsync(AioContext context, int count = 1)
     {
         await Conditions.UntilAsync(() => context.ReadyWarmNodePids.Count >= count, () => "no warm node joined in time");
@@ -292,6 +308,12 @@ public sealed class LifecycleSpecs
     private static void WaitForRelease(AioEvent release) => release.Wait(Bounds.Remote);
 
     private static void SleepLong() => Thread.Sleep(TimeSpan.FromMinutes(2));
+
+    private static void ReportAddressAndSleep(AioQueue<string> addresses)
+    {
+        addresses.Put(AioContext.Default.LocalAddress.ToString());
+        SleepLong();
+    }
 
     private static void SleepBriefly(AioEvent started)
     {
