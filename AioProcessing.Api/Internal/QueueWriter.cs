@@ -153,11 +153,14 @@ internal sealed class QueueWriter
 
         var batch = _outgoing.GetRange(0, count).ToArray();
         _outgoing.RemoveRange(0, count);
-        _context.Ledger.CountUnsentPuts(-count);
         return batch;
     }
 
-    // Under the gate, so that batches leave in the order their items were put, whichever thread sends them.
+    // Under the gate, so that batches leave in the order their items were put, whichever thread sends them. The
+    // ledger counts the batch as unsent until it has been posted: a thread about to send something else sees the
+    // count, asks this writer to send what it holds, and so waits at the gate for this post. Counted off before the
+    // post, a batch sent by the thread that delivered the previous batch's answer was once overtaken by the target's
+    // event set (the other side saw 44 of 5000 items).
     private SentBatch SendLocked(byte[][] batch)
     {
         _batchesInFlight++;
@@ -173,6 +176,10 @@ internal sealed class QueueWriter
         catch (Exception ex) when (ex is ObjectDisposedException)
         {
             return new SentBatch(Task.FromException<IAioReply>(ex), batch.Length);
+        }
+        finally
+        {
+            _context.Ledger.CountUnsentPuts(-batch.Length);
         }
     }
 

@@ -91,9 +91,6 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         });
     }
 
-    /// <inheritdoc />
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
-
     private void StartRegistering()
     {
         Register();
