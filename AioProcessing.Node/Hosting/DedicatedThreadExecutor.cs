@@ -64,7 +64,6 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
     private readonly bool _inlineLaneRequests;
     private readonly bool _chainOnRunningThread;
     private int _sleepers;
-    private int _spinners;
     private volatile bool _stopped;
 
     public DedicatedThreadExecutor(string id, int threads, bool inlineLaneRequests, bool chainOnRunningThread = false)
@@ -105,9 +104,6 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
         // increment before it looks for work. Either this sees the sleeper, or the sleeper sees the work before it
         // waits. (Enqueue publishes with a release store, which a later load may pass: without the fence here a
         // wake-up could be lost and the work wait for the next Execute.)
-        // No wake-up while a thread spins for work: it takes this before it sleeps (it leaves the spinners only after
-        // it joined the sleepers, and looks once more then). A chain of actors (a heartbeat read, answered, written)
-        // then runs on the thread that is already awake instead of waking the other one for each hop.
         _work.Enqueue(run);
         if (_chainOnRunningThread && t_owner == this)
         {
@@ -118,10 +114,7 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
         }
 
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _spinners) == 0)
-        {
-            WakeOne();
-        }
+        WakeOne();
     }
 
     /// <inheritdoc />
@@ -168,7 +161,6 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
             }
 
             // A few microseconds of pure spinning (no yields) catch the next task of a busy sender cheaply.
-            Interlocked.Increment(ref _spinners);
             var spinner = default(SpinWait);
             while (_work.IsEmpty && !spinner.NextSpinWillYield)
             {
@@ -177,16 +169,12 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
 
             if (!_work.IsEmpty)
             {
-                Interlocked.Decrement(ref _spinners);
                 continue;
             }
 
             lock (_gate)
             {
-                // Sleeper first, then no longer a spinner: Execute sees one or the other, and the check below
-                // comes after both.
                 Interlocked.Increment(ref _sleepers);
-                Interlocked.Decrement(ref _spinners);
                 try
                 {
                     if (_work.IsEmpty && !_stopped)
