@@ -7,8 +7,8 @@ namespace AioProcessing.Internal;
 /// Lives in every process that joined a coordinator (not in the coordinator's own), as the member the coordinator
 /// watches, and reports, once, that the coordinator is lost: for a process that joined, DeathWatch on its node
 /// manager fired (process gone, quarantined, or unreachable past the failure detector); or the connection to it
-/// dropped and then either, for a node the coordinator spawned (which never reconnects), at once, or, for a process that joined, when a probe
-/// finds nobody there (its connection dropping is not its death: it may be on another machine, but a live
+/// dropped and then either, for a node the coordinator spawned (which never reconnects), at once, or, for a process
+/// that joined, when a probe finds nobody there (its connection dropping is not its death: it may be on another machine, but a live
 /// coordinator answers at once, and a dead one's port refuses the probe's connection).
 /// </summary>
 internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers

@@ -100,10 +100,6 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
             return;
         }
 
-        // A full fence on each side: between publishing the work and reading the sleepers here, and a sleeper's
-        // increment before it looks for work. Either this sees the sleeper, or the sleeper sees the work before it
-        // waits. (Enqueue publishes with a release store, which a later load may pass: without the fence here a
-        // wake-up could be lost and the work wait for the next Execute.)
         _work.Enqueue(run);
         if (_chainOnRunningThread && t_owner == this)
         {
@@ -113,6 +109,10 @@ internal sealed class DedicatedThreadExecutor : ExecutorService
             return;
         }
 
+        // A full fence on each side: between publishing the work and reading the sleepers here, and a sleeper's
+        // increment before it looks for work. Either this sees the sleeper, or the sleeper sees the work before it
+        // waits. (Enqueue publishes with a release store, which a later load may pass: without the fence here a
+        // wake-up could be lost and the work wait for the next Execute.)
         Interlocked.MemoryBarrier();
         WakeOne();
     }
