@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
@@ -33,13 +34,36 @@ public sealed class ControlMessageSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override byte[] ToBinary(object obj)
     {
-        var writer = new WireWriter();
-        Codecs.Write(writer, obj);
-        return writer.ToArray();
+        using var buffer = new PooledBufferWriter(256);
+        WriteBody(obj, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="into"/> the bytes <see cref="ToBinary"/> returns: how the lane writes a message
+    /// straight into its frame, without an array of its own in between.
+    /// </summary>
+    /// <param name="obj">The message, of a type with a codec.</param>
+    /// <param name="into">Where its bytes go.</param>
+    /// <exception cref="ArgumentException"><paramref name="obj"/>'s type has no codec.</exception>
+    internal void WriteBody(object obj, IBufferWriter<byte> into)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        Codecs.Write(new WireWriter(into), obj);
     }
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest) =>
+        Codecs.Read(manifest, new WireReader(bytes, system));
+
+    /// <summary>
+    /// As <see cref="FromBinary(byte[], string)"/>, from a slice of a larger buffer (a lane frame): the message read
+    /// copies what it keeps, so the buffer may be reused as soon as this returns.
+    /// </summary>
+    /// <param name="bytes">The message's bytes.</param>
+    /// <param name="manifest">Its manifest.</param>
+    /// <exception cref="System.Runtime.Serialization.SerializationException">The manifest is unknown or the bytes are cut short.</exception>
+    internal object FromBinary(ReadOnlyMemory<byte> bytes, string manifest) =>
         Codecs.Read(manifest, new WireReader(bytes, system));
 
     /// <summary>The codec table: every message type this serializer writes and reads.</summary>

@@ -8,9 +8,9 @@ namespace AioProcessing.Actors.Serialization;
 /// <summary>Appends the fields of one control message to a growable buffer, little-endian.</summary>
 public sealed class WireWriter
 {
-    private readonly ArrayBufferWriter<byte> _buffer;
+    private readonly IBufferWriter<byte> _buffer;
 
-    internal WireWriter(int initialCapacity = 64) => _buffer = new ArrayBufferWriter<byte>(initialCapacity);
+    internal WireWriter(IBufferWriter<byte> buffer) => _buffer = buffer;
 
     /// <summary>Writes a 32-bit integer.</summary>
     public void Int(int value)
@@ -79,17 +79,16 @@ public sealed class WireWriter
     public void Actor(IActorRef? actor) =>
         String(actor is null || actor.IsNobody() ? null : Akka.Serialization.Serialization.SerializedActorPath(actor));
 
-    internal byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 }
 
 /// <summary>Reads back what <see cref="WireWriter"/> wrote, in the same order.</summary>
 public sealed class WireReader
 {
-    private readonly byte[] _bytes;
+    private readonly ReadOnlyMemory<byte> _bytes;
     private readonly ExtendedActorSystem _system;
     private int _offset;
 
-    internal WireReader(byte[] bytes, ExtendedActorSystem system)
+    internal WireReader(ReadOnlyMemory<byte> bytes, ExtendedActorSystem system)
     {
         _bytes = bytes;
         _system = system;
@@ -159,7 +158,7 @@ public sealed class WireReader
                 $"Truncated AioProcessing message: wanted {count} bytes at offset {_offset} of {_bytes.Length}.");
         }
 
-        var span = new ReadOnlySpan<byte>(_bytes, _offset, count);
+        var span = _bytes.Span.Slice(_offset, count);
         _offset += count;
         return span;
     }

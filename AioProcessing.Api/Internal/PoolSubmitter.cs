@@ -30,12 +30,15 @@ internal sealed class PoolSubmitter(AioContext context, IActorRef scheduler, int
         Func<Func<TArg, TResult>, TArg[], TResult[]> runner = PoolChunks.Map;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var done = 0;
+
+        // Each chunk's results decoded straight into their place as the chunk ends: one task, one result.
+        var results = new TResult[all.Length];
         var chunks = all.Chunk(size).Select(async (chunk, index) =>
         {
             var call = context.Payloads.SerializeCall(runner, [func, chunk], CallShape.Parameters(runner), "The map");
             var bytes = await RunChunkAsync(call, chunk.Length, $"Map({func.Method.Name}) chunk {index} (items {index * size}..{(index * size) + chunk.Length - 1})", stop.Token).ConfigureAwait(false);
             progress?.Report(new PoolProgress(Interlocked.Add(ref done, chunk.Length), all.Length));
-            return context.Payloads.Deserialize<TResult[]>(bytes);
+            context.Payloads.DeserializeInto(bytes, results.AsSpan(index * size, chunk.Length));
         }).ToArray();
         try
         {
@@ -54,16 +57,6 @@ internal sealed class PoolSubmitter(AioContext context, IActorRef scheduler, int
             }
 
             throw;
-        }
-
-        // One copy per chunk into the result: a million results must not each pass an enumerator.
-        var results = new TResult[all.Length];
-        var at = 0;
-        foreach (var chunk in chunks)
-        {
-            var part = chunk.Result;
-            part.CopyTo(results, at);
-            at += part.Length;
         }
 
         return results;

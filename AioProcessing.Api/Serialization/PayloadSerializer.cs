@@ -1,4 +1,5 @@
 using System.Buffers;
+using AioProcessing.Actors.Serialization;
 using MessagePack;
 
 namespace AioProcessing.Serialization;
@@ -92,10 +93,34 @@ internal sealed class PayloadSerializer
 
     public T Deserialize<T>(byte[] bytes) => MessagePackSerializer.Deserialize<T>(bytes, _options);
 
+    /// <summary>
+    /// Decodes an array that was encoded as <typeparamref name="T"/>[] into <paramref name="destination"/>, which it
+    /// must fill exactly: an array of numbers is copied there from its raw bytes, with no array of its own between.
+    /// </summary>
+    /// <exception cref="MessagePackSerializationException">The array's length is not the destination's.</exception>
+    public void DeserializeInto<T>(byte[] bytes, Span<T> destination)
+    {
+        var reader = new MessagePackReader(bytes);
+        if (_options.Resolver.GetFormatterWithVerify<T[]>() is IDecodesInto<T> raw)
+        {
+            raw.DeserializeInto(ref reader, destination);
+            return;
+        }
+
+        var values = MessagePackSerializer.Deserialize<T[]>(ref reader, _options);
+        if (values is null || values.Length != destination.Length)
+        {
+            throw new MessagePackSerializationException($"Expected {destination.Length} values of {typeof(T).Name}; got {values?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
+        }
+
+        values.CopyTo(destination);
+    }
+
     /// <summary>Encodes a call: the delegate, then each argument as its parameter's type.</summary>
     public byte[] SerializeCall(Delegate target, object?[] args, IReadOnlyList<(Type Type, string Name)> parameters, string what)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // Pooled: a map's chunk is half a megabyte, and a fresh array for each growth step would cost more than the copy.
+        using var buffer = new PooledBufferWriter(256);
         var writer = new MessagePackWriter(buffer);
         writer.WriteArrayHeader(1 + args.Length);
         try

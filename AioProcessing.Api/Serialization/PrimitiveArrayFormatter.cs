@@ -32,7 +32,7 @@ internal static class PrimitiveArrayFormatter
 /// process whose MessagePack code is not yet optimized by the JIT (the caller's, always at first), where this is a copy.
 /// </summary>
 /// <typeparam name="T">The element type; any bit pattern of it is a valid value (so no <see cref="bool"/>).</typeparam>
-internal sealed class PrimitiveArrayFormatter<T> : IMessagePackFormatter<T[]?>
+internal sealed class PrimitiveArrayFormatter<T> : IMessagePackFormatter<T[]?>, IDecodesInto<T>
     where T : unmanaged
 {
     public void Serialize(ref MessagePackWriter writer, T[]? value, MessagePackSerializerOptions options)
@@ -66,4 +66,24 @@ internal sealed class PrimitiveArrayFormatter<T> : IMessagePackFormatter<T[]?>
         reader.ReadRaw(header.Length).CopyTo(MemoryMarshal.AsBytes(value.AsSpan()));
         return value;
     }
+
+    /// <inheritdoc />
+    public void DeserializeInto(ref MessagePackReader reader, Span<T> destination)
+    {
+        var header = reader.TryReadNil() ? default : reader.ReadExtensionFormatHeader();
+        if (header.TypeCode != PrimitiveArrayFormatter.ExtensionType || header.Length != (long)destination.Length * Unsafe.SizeOf<T>())
+        {
+            throw new MessagePackSerializationException($"Expected {destination.Length} values of {typeof(T).Name} written as raw bytes (extension {PrimitiveArrayFormatter.ExtensionType}); got extension {header.TypeCode} of {header.Length} bytes.");
+        }
+
+        reader.ReadRaw(header.Length).CopyTo(MemoryMarshal.AsBytes(destination));
+    }
+}
+
+/// <summary>A formatter of <typeparamref name="T"/>[] that can decode into memory the caller owns (a map's result array).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+internal interface IDecodesInto<T>
+{
+    /// <summary>Reads an array into <paramref name="destination"/>, which it must fill exactly.</summary>
+    void DeserializeInto(ref MessagePackReader reader, Span<T> destination);
 }

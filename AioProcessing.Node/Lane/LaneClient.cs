@@ -279,7 +279,7 @@ internal sealed class LaneClient : IDisposable
                     object message;
                     try
                     {
-                        message = _serializer.FromBinary(span[(1 + consumed)..].ToArray(), manifest);
+                        message = LaneWire.ReadMessage(_serializer, frame.AsMemory(1 + consumed), manifest);
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException and not InvalidDataException)
                     {

@@ -311,7 +311,6 @@ internal sealed class LaneListener : IDisposable
                         var id = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
                         var withInbox = span[5] != 0;
                         var manifest = LaneWire.ReadString(span[6..], out var consumed);
-                        var body = span[(6 + consumed)..].ToArray();
                         if (!_targets.TryGetValue(id, out var target))
                         {
                             throw new InvalidDataException($"a message for actor {id}, which was never bound");
@@ -320,7 +319,7 @@ internal sealed class LaneListener : IDisposable
                         object message;
                         try
                         {
-                            message = _listener._serializer.FromBinary(body, manifest);
+                            message = LaneWire.ReadMessage(_listener._serializer, frame.AsMemory(6 + consumed), manifest);
                         }
                         catch (Exception ex) when (ex is not OutOfMemoryException)
                         {

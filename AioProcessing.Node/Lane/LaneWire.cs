@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
+using AioProcessing.Actors.Serialization;
+
 namespace AioProcessing.Node.Lane;
 
 /// <summary>
@@ -94,14 +96,45 @@ internal static class LaneWire
     public static (byte[] Buffer, int End) MessageFrame(Akka.Actor.ExtendedActorSystem system, Akka.Serialization.SerializerWithStringManifest serializer, object message, byte kind, int fieldBytes)
     {
         var manifest = serializer.Manifest(message);
+        if (serializer is ControlMessageSerializer control)
+        {
+            // The body written straight after the header into the pooled frame: no array of its own to fill and copy.
+            var frame = new PooledBufferWriter(256);
+            try
+            {
+                frame.Advance(5 + fieldBytes);
+                frame.Advance(WriteString(frame.GetSpan(MaxStringBytes(manifest)), manifest));
+                Akka.Serialization.Serialization.WithTransport(system, () =>
+                {
+                    control.WriteBody(message, frame);
+                    return frame;
+                });
+                var end = frame.WrittenCount;
+                var written = frame.Detach();
+                written[4] = kind;
+                return (written, end);
+            }
+            finally
+            {
+                frame.Dispose();
+            }
+        }
+
         var body = Akka.Serialization.Serialization.WithTransport(system, () => serializer.ToBinary(message));
         var buffer = LaneFrameWriter.Rent(1 + fieldBytes + MaxStringBytes(manifest) + body.Length);
         buffer[4] = kind;
-        var end = 5 + fieldBytes;
-        end += WriteString(buffer.AsSpan(end), manifest);
-        body.CopyTo(buffer.AsSpan(end));
-        return (buffer, end + body.Length);
+        var at = 5 + fieldBytes;
+        at += WriteString(buffer.AsSpan(at), manifest);
+        body.CopyTo(buffer.AsSpan(at));
+        return (buffer, at + body.Length);
     }
+
+    /// <summary>
+    /// Reads a message body out of a frame; the frame's buffer may be reused as soon as this returns (what the
+    /// message keeps, it copied).
+    /// </summary>
+    public static object ReadMessage(Akka.Serialization.SerializerWithStringManifest serializer, ReadOnlyMemory<byte> body, string manifest) =>
+        serializer is ControlMessageSerializer control ? control.FromBinary(body, manifest) : serializer.FromBinary(body.ToArray(), manifest);
 
     /// <summary>The bytes <see cref="WriteString"/> needs for <paramref name="value"/>, at most.</summary>
     public static int MaxStringBytes(string value) => 2 + Encoding.UTF8.GetMaxByteCount(value.Length);
@@ -154,11 +187,14 @@ internal sealed class LaneFrameWriter(Socket socket)
 
 /// <summary>
 /// One side's reader: frames out of a buffer that takes whatever the socket has, so that a burst of small frames
-/// costs one system call. A frame larger than the buffer is read into an array of its own.
+/// costs one system call. A frame larger than the buffer is read into an array rented for it (a pool map's results
+/// come in frames of a megabyte: a fresh array for each would cost more than reading it), given back at the next
+/// frame.
 /// </summary>
 internal sealed class LaneFrameReader(Socket socket, long maxFrameBytes)
 {
     private readonly byte[] _buffer = new byte[64 * 1024];
+    private byte[]? _large;
     private int _start;
     private int _end;
 
@@ -169,6 +205,12 @@ internal sealed class LaneFrameReader(Socket socket, long maxFrameBytes)
     /// <exception cref="InvalidDataException">The peer announced a frame larger than the limit, or closed it halfway.</exception>
     public ArraySegment<byte> Next()
     {
+        if (_large is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_large);
+            _large = null;
+        }
+
         if (!Fill(4))
         {
             return ArraySegment<byte>.Empty;
@@ -194,16 +236,16 @@ internal sealed class LaneFrameReader(Socket socket, long maxFrameBytes)
         }
 
         // Larger than the buffer: what is buffered, then the rest straight from the socket.
-        var large = new byte[length];
+        var large = _large = ArrayPool<byte>.Shared.Rent(length);
         var buffered = _end - _start;
         _buffer.AsSpan(_start, buffered).CopyTo(large);
         _start = _end = 0;
-        if (!LaneWire.ReadExactly(socket, large.AsSpan(buffered)))
+        if (!LaneWire.ReadExactly(socket, large.AsSpan(buffered, length - buffered)))
         {
             throw new InvalidDataException("the lane closed in the middle of a frame");
         }
 
-        return large;
+        return new ArraySegment<byte>(large, 0, length);
     }
 
     // Makes count bytes available from _start; false when the connection closed before any of them arrived.

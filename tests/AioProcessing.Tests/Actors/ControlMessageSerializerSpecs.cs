@@ -35,7 +35,49 @@ public sealed class ControlMessageSerializerSpecs : TestKit
             var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
 
             Assert.Equal(Fields(message), Fields(back));
+
+            // As the lane writes and reads it: the same bytes written into a pooled frame after a header, read back
+            // from the middle of a larger buffer whose other bytes are not the message's.
+            var control = (ControlMessageSerializer)serializer;
+            using var frame = new PooledBufferWriter(16);
+            frame.GetSpan(3).Fill(0xEE);
+            frame.Advance(3);
+            control.WriteBody(message, frame);
+            Assert.Equal(bytes, frame.WrittenSpan[3..].ToArray());
+            byte[] padded = [0xEE, 0xEE, 0xEE, .. bytes, 0xEE];
+            Assert.Equal(Fields(message), Fields(control.FromBinary(padded.AsMemory(3, bytes.Length), manifest)));
         }
+    }
+
+    [Fact]
+    public void A_pooled_buffer_keeps_what_was_written_as_it_grows_and_hands_its_array_over_once()
+    {
+        using var writer = new PooledBufferWriter(256);
+        var expected = new List<byte>();
+        for (var i = 0; i < 40; i++)
+        {
+            // Writes of every size, a megabyte among them: each growth copies what came before.
+            var size = i == 20 ? 1 << 20 : (i * 37) + 1;
+            var span = writer.GetSpan(size);
+            Assert.True(span.Length >= size, $"asked for {size} bytes, got {span.Length}");
+            for (var j = 0; j < size; j++)
+            {
+                span[j] = (byte)(i + j);
+                expected.Add((byte)(i + j));
+            }
+
+            writer.Advance(size);
+        }
+
+        Assert.Equal(expected.Count, writer.WrittenCount);
+        Assert.True(writer.WrittenSpan.SequenceEqual(expected.ToArray()), "the bytes changed as the buffer grew");
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.Advance(writer.GetSpan().Length + 1));
+
+        var count = writer.WrittenCount;
+        var array = writer.Detach();
+        Assert.True(array.AsSpan(0, count).SequenceEqual(expected.ToArray()), "the detached array is not what was written");
+        Assert.Equal(0, writer.WrittenCount);
+        System.Buffers.ArrayPool<byte>.Shared.Return(array);
     }
 
     [Fact]

@@ -28,6 +28,20 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_map_whose_chunks_and_results_outgrow_a_lane_frame_returns_every_result_in_its_place()
+    {
+        // Chunks of 30,000 ints (120 KB) and their results (240 KB of longs, or strings): frames larger than the lane's
+        // read buffer, one after another in both directions through the same pooled arrays, and each chunk's
+        // results decoded straight into the map's result at its offset, the last chunk a short one.
+        await using var pool = new AioPool(2, context: _context);
+        var items = Enumerable.Range(0, 200_000).ToArray();
+        var squares = await pool.MapAsync(SquarePlusOne, items, chunksize: 30_000).WaitAsync(Bounds.Remote);
+        Assert.Equal(items.Select(SquarePlusOne), squares);
+        var spelled = await pool.MapAsync(Spell, items, chunksize: 30_000).WaitAsync(Bounds.Remote);
+        Assert.Equal(items.Select(Spell), spelled);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task Cancelling_withdraws_a_task_that_has_not_started_and_the_pool_goes_on()
     {
         await using var pool = new AioPool(1, context: _context);
@@ -191,6 +205,10 @@ public sealed class PoolSpecs : IClassFixture<ContextFixture>
     }
 
     private static int MapFunc(int z) => z * 3;
+
+    private static long SquarePlusOne(int x) => ((long)x * x) + 1;
+
+    private static string Spell(int x) => x.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     private static int SleepReturn(int ms)
     {

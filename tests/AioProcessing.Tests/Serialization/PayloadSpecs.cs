@@ -158,6 +158,24 @@ public sealed class PayloadSpecs : IClassFixture<ContextFixture>
         Assert.ThrowsAny<Exception>(() => _context.Payloads.Deserialize<long[]>(_context.Payloads.Serialize(new[] { 1L, 2L }, "The value", "value")[..^1]));
     }
 
+    [Fact]
+    public void An_array_decodes_into_memory_the_caller_owns_only_when_its_length_is_the_destinations()
+    {
+        // Numbers (copied from their bytes) and strings (decoded one by one): each lands in the middle of a larger array.
+        var numbers = new long[7];
+        _context.Payloads.DeserializeInto(_context.Payloads.Serialize(new[] { -5L, long.MaxValue, 9L }, "The value", "value"), numbers.AsSpan(2, 3));
+        Assert.Equal(new[] { 0L, 0L, -5L, long.MaxValue, 9L, 0L, 0L }, numbers);
+        var words = new string?[4];
+        _context.Payloads.DeserializeInto(_context.Payloads.Serialize(new[] { "a", "bc" }, "The value", "value"), words.AsSpan(1, 2));
+        Assert.Equal(new[] { null, "a", "bc", null }, words);
+
+        // A count that does not fit is refused, naming both; nothing is written.
+        var wrong = Assert.Throws<MessagePack.MessagePackSerializationException>(() => _context.Payloads.DeserializeInto(_context.Payloads.Serialize(new[] { 1L, 2L }, "The value", "value"), new long[3]));
+        Assert.Contains("Expected 3 values of Int64", wrong.Message, StringComparison.Ordinal);
+        var fewer = Assert.Throws<MessagePack.MessagePackSerializationException>(() => _context.Payloads.DeserializeInto(_context.Payloads.Serialize(new[] { "a" }, "The value", "value"), new string[2]));
+        Assert.Contains("got 1", fewer.Message, StringComparison.Ordinal);
+    }
+
     private void AssertRoundTrips<T>(T[] value)
     {
         var bytes = _context.Payloads.Serialize(value, "The value", "value");
