@@ -90,14 +90,22 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
 
     private static long Now => Stopwatch.GetTimestamp();
 
-    private static long After(long from, TimeSpan delay) =>
-        from + (long)(Math.Max(0, delay.Ticks) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
+    // Saturating: a delay of TimeSpan.MaxValue (a caller's "never") must not wrap around into the past and run at once.
+    internal static long After(long from, TimeSpan delay)
+    {
+        var span = Math.Max(0, delay.Ticks) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond);
+        return span >= long.MaxValue - from ? long.MaxValue : from + (long)span;
+    }
 
     /// <summary>Where a task due at <paramref name="deadline"/> (Stopwatch ticks) that repeats every <paramref name="interval"/> is run.</summary>
     internal static long Aligned(long deadline, TimeSpan interval) =>
-        interval >= TimeSpan.FromSeconds(1) && interval.Ticks % TimeSpan.TicksPerSecond == 0
+        interval >= TimeSpan.FromSeconds(1) && interval.Ticks % TimeSpan.TicksPerSecond == 0 && deadline <= long.MaxValue - AlignGrid
             ? (deadline + AlignGrid - 1) / AlignGrid * AlignGrid
             : deadline;
+
+    // Monitor.Wait refuses more than int.MaxValue milliseconds (about 24.8 days): a later deadline is waited for a day
+    // at a time, the loop looking again after each.
+    private static readonly long LongestWait = Stopwatch.Frequency * 86_400;
 
     private void Add(TimeSpan delay, TimeSpan interval, Action action, ICancelable? cancelable)
     {
@@ -174,7 +182,7 @@ internal sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeP
                             break;
                         }
 
-                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Ceiling(wait * 1000.0 / Stopwatch.Frequency)));
+                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Ceiling(Math.Min(wait, LongestWait) * 1000.0 / Stopwatch.Frequency)));
                     }
                     else
                     {

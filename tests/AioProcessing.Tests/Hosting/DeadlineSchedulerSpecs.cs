@@ -68,4 +68,27 @@ public sealed class DeadlineSchedulerSpecs
         Assert.True(onceRun >= scheduledAt + (Second / 20));
         Assert.True(onceRun < firstRun, "the 50 ms task waited for the whole second");
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_task_due_never_neither_runs_at_once_nor_stops_the_scheduler()
+    {
+        using var scheduler = new DeadlineScheduler(ConfigurationFactory.Empty, NoLogger.Instance);
+        IActionScheduler actions = scheduler;
+        var never = 0;
+        actions.ScheduleOnce(TimeSpan.MaxValue, () => Interlocked.Increment(ref never));
+        actions.ScheduleOnce(TimeSpan.FromDays(30), () => Interlocked.Increment(ref never));
+
+        // Due first in deadline order: had "never" wrapped into the past, it would have run before this one.
+        var soon = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        actions.ScheduleOnce(TimeSpan.FromMilliseconds(10), () => soon.TrySetResult());
+        await soon.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, Volatile.Read(ref never));
+
+        // With only far deadlines left the scheduler waited on them: it is still there to run the next task.
+        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        actions.ScheduleOnce(TimeSpan.FromMilliseconds(10), () => next.TrySetResult());
+        await next.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, Volatile.Read(ref never));
+        Assert.Equal(long.MaxValue, DeadlineScheduler.After(Stopwatch.GetTimestamp(), TimeSpan.MaxValue));
+    }
 }
