@@ -41,7 +41,12 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         {
             _expected.Remove(m.NodeId);
             _warmExpected.Remove(m.NodeId);
-            _idle.Remove(m.NodeId);
+            if (_idle.Remove(m.NodeId, out var idle))
+            {
+                // A ready node is not watched (see OnRegister): no Terminated will remove it.
+                _workers.Remove(idle.Worker);
+                _pids.Remove(idle.Worker);
+            }
         });
         Receive<NodeProtocol.RegisterWorker>(OnRegister);
         Receive<NodeProtocol.Join>(OnJoin);
@@ -149,7 +154,10 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         }
         else if (_warmExpected.Remove(m.NodeId, out var notify))
         {
-            Admit(m);
+            // Not DeathWatched while it waits: each watched node is heartbeaten every second, which wakes both
+            // processes, and a ready node runs nothing a frozen process could hold up. Its death is its process's
+            // exit, which its launcher sees (and answers with ForgetWorker); the watch begins when a start takes it.
+            Admit(m, watch: false);
             _idle[m.NodeId] = m;
             notify.Tell(new NodeProtocol.WorkerUp(m.NodeId, m.Pid, m.Worker));
         }
@@ -189,6 +197,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         // A warm node that already waits idle gets its target at once; any other waits for its registration.
         if (_idle.Remove(m.NodeId, out var idle))
         {
+            Context.Watch(idle.Worker);
             Hand(idle, m.Target);
         }
         else
@@ -218,11 +227,15 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         Context.ActorSelection(PrimitiveHost.Path).Tell(new PrimitiveHost.Census(m.RequestId, nodes), Sender);
     }
 
-    private void Admit(NodeProtocol.RegisterWorker m)
+    private void Admit(NodeProtocol.RegisterWorker m, bool watch = true)
     {
         _workers[m.Worker] = m.NodeId;
         _pids[m.Worker] = m.Pid;
-        Context.Watch(m.Worker);
+        if (watch)
+        {
+            Context.Watch(m.Worker);
+        }
+
         m.Worker.Tell(new NodeProtocol.WorkerAdmitted(m.NodeId));
     }
 

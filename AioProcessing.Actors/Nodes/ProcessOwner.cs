@@ -11,11 +11,21 @@ namespace AioProcessing.Actors.Nodes;
 public sealed class ProcessOwner : ReceiveActor
 {
     /// <summary>Creates the owner actor for one node.</summary>
-    public ProcessOwner(IProcessObserver observer)
+    /// <param name="observer">What it reports to.</param>
+    /// <param name="watchWorker">
+    /// Whether it DeathWatches the node once up: false for a ready node that waits for a start (its process's exit is
+    /// its death, and a watched node costs a heartbeat a second in both processes); the owner of the start that takes
+    /// it watches it.
+    /// </param>
+    public ProcessOwner(IProcessObserver observer, bool watchWorker = true)
     {
         Receive<NodeProtocol.WorkerUp>(m =>
         {
-            Context.Watch(m.Worker);
+            if (watchWorker)
+            {
+                Context.Watch(m.Worker);
+            }
+
             observer.OnWorkerUp(m.Pid);
         });
         Receive<NodeProtocol.TargetExited>(m =>
@@ -31,7 +41,10 @@ public sealed class ProcessOwner : ReceiveActor
     }
 
     /// <summary>Props for an owner reporting to <paramref name="observer"/>.</summary>
-    public static Props Props(IProcessObserver observer) => Akka.Actor.Props.Create(() => new ProcessOwner(observer));
+    public static Props Props(IProcessObserver observer) => Akka.Actor.Props.Create(() => new ProcessOwner(observer, true));
+
+    /// <summary>Props for an owner reporting to <paramref name="observer"/> that watches its node only if <paramref name="watchWorker"/>.</summary>
+    public static Props Props(IProcessObserver observer, bool watchWorker) => Akka.Actor.Props.Create(() => new ProcessOwner(observer, watchWorker));
 }
 
 /// <summary>Callbacks of <see cref="ProcessOwner"/>; called on the actor's thread, so they must not block.</summary>

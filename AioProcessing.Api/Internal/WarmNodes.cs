@@ -187,7 +187,7 @@ internal sealed class WarmNodes : IAsyncDisposable
     {
         var nodeId = Guid.NewGuid().ToString("N");
         var observer = new Observer(this, nodeId);
-        var owner = _context.System.ActorOf(ProcessOwner.Props(observer));
+        var owner = _context.System.ActorOf(ProcessOwner.Props(observer, watchWorker: false));
         _context.NodeManager.Tell(new NodeProtocol.ExpectWarmWorker(nodeId, owner));
         var process = WorkerLauncher.Launch(_context.BootstrapFor(nodeId, ready: true));
         var node = new WarmNode(nodeId, process, owner);

@@ -148,6 +148,26 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
+    public async Task A_ready_node_is_not_heartbeaten_while_it_waits_and_the_start_that_takes_it_watches_it()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { WarmNodes = 1 });
+        var ready = await WaitForWarmNodeAsync(context);
+
+        // Nothing runs: a node the coordinator DeathWatched would be heartbeaten every second, waking both processes.
+        await Conditions.UntilAsync(async () => (await WatchedNodesAsync(context)).Count == 0, () => "the coordinator DeathWatches its ready node");
+
+        // Taken, it runs a target: a frozen process must be found out, so from now on it is watched.
+        var release = new AioEvent(context: context);
+        var p = new AioProcess(context, WaitForRelease, release);
+        await p.StartAsync();
+        Assert.Equal(ready, p.Pid);
+        await Conditions.UntilAsync(async () => (await WatchedNodesAsync(context)).Count == 1, () => "the taken node is not DeathWatched");
+        await release.SetAsync();
+        Assert.True(await p.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
     public async Task With_warm_nodes_at_zero_no_node_is_kept_ready()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
@@ -304,6 +324,13 @@ public sealed class LifecycleSpecs
     }
 
     private static void ReportPid(AioQueue<int> pids) => pids.Put(Environment.ProcessId);
+
+    // The nodes whose actors the coordinator DeathWatches, as Akka.Remote's watcher (which heartbeats each) counts them.
+    private static async Task<IReadOnlyCollection<Akka.Actor.Address>> WatchedNodesAsync(AioContext context)
+    {
+        var stats = await Akka.Actor.Futures.Ask<Akka.Remote.RemoteWatcher.Stats>(context.System.ActorSelection("/system/remote-watcher"), Akka.Remote.RemoteWatcher.Stats.Empty, Bounds.Remote);
+        return stats.WatchingAddresses;
+    }
 
     private static void WaitForRelease(AioEvent release) => release.Wait(Bounds.Remote);
 
