@@ -10,14 +10,20 @@ namespace AioProcessing.Actors.Nodes;
 /// </summary>
 public sealed class ProcessOwner : ReceiveActor
 {
-    /// <summary>Creates the owner actor for one node.</summary>
+    /// <summary>Creates the owner actor for one node, which DeathWatches the node once it is up.</summary>
+    public ProcessOwner(IProcessObserver observer)
+        : this(observer, true)
+    {
+    }
+
+    /// <summary>Creates the owner actor for one node. A public constructor: Akka creates actors through public ones only.</summary>
     /// <param name="observer">What it reports to.</param>
     /// <param name="watchWorker">
     /// Whether it DeathWatches the node once up: false for a ready node that waits for a start (its process's exit is
     /// its death, and a watched node costs a heartbeat a second in both processes); the owner of the start that takes
     /// it watches it.
     /// </param>
-    public ProcessOwner(IProcessObserver observer, bool watchWorker = true)
+    public ProcessOwner(IProcessObserver observer, bool watchWorker)
     {
         Receive<NodeProtocol.WorkerUp>(m =>
         {
