@@ -156,7 +156,7 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
         writer.Write(targetType.AssemblyQualifiedName);
         try
         {
-            MessagePackSerializer.Serialize(targetType, ref writer, target, options);
+            RuntimeTypedSerializer.Serialize(targetType, ref writer, target, options);
         }
         catch (Exception ex) when (!TransferPolicy.IsClosure(targetType))
         {
@@ -199,7 +199,7 @@ internal sealed class DelegateFormatter<T> : IMessagePackFormatter<T?>
 
         reader.ReadArrayHeader();
         var targetType = TypeNames.Resolve(reader.ReadString()!);
-        var target = MessagePackSerializer.Deserialize(targetType, ref reader, options);
+        var target = RuntimeTypedSerializer.Deserialize(targetType, ref reader, options);
         return (T)Delegate.CreateDelegate(delegateType, target, method);
     }
 }
@@ -237,7 +237,7 @@ internal sealed class ClosureFormatter<T> : IMessagePackFormatter<T?>
             writer.Write(field.Name);
             try
             {
-                MessagePackSerializer.Serialize(field.FieldType, ref writer, field.GetValue(value), options);
+                RuntimeTypedSerializer.Serialize(field.FieldType, ref writer, field.GetValue(value), options);
             }
             catch (Exception ex)
             {
@@ -258,7 +258,7 @@ internal sealed class ClosureFormatter<T> : IMessagePackFormatter<T?>
         for (var i = 0; i < count; i++)
         {
             var field = ByName[reader.ReadString()!];
-            field.SetValue(closure, MessagePackSerializer.Deserialize(field.FieldType, ref reader, options));
+            field.SetValue(closure, RuntimeTypedSerializer.Deserialize(field.FieldType, ref reader, options));
         }
 
         return closure;

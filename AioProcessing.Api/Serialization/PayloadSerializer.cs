@@ -80,7 +80,7 @@ internal sealed class PayloadSerializer
         byte[] bytes;
         try
         {
-            bytes = MessagePackSerializer.Serialize(type, value, _options);
+            bytes = RuntimeTypedSerializer.Serialize(type, value, _options);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -125,7 +125,7 @@ internal sealed class PayloadSerializer
         writer.WriteArrayHeader(1 + args.Length);
         try
         {
-            MessagePackSerializer.Serialize(typeof(Delegate), ref writer, target, _options);
+            RuntimeTypedSerializer.Serialize(typeof(Delegate), ref writer, target, _options);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -136,7 +136,7 @@ internal sealed class PayloadSerializer
         {
             try
             {
-                MessagePackSerializer.Serialize(parameters[i].Type, ref writer, args[i], _options);
+                RuntimeTypedSerializer.Serialize(parameters[i].Type, ref writer, args[i], _options);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -154,12 +154,12 @@ internal sealed class PayloadSerializer
     {
         var reader = new MessagePackReader(bytes);
         var count = reader.ReadArrayHeader();
-        var target = (Delegate)MessagePackSerializer.Deserialize(typeof(Delegate), ref reader, _options)!;
+        var target = (Delegate)RuntimeTypedSerializer.Deserialize(typeof(Delegate), ref reader, _options)!;
         var parameters = target.Method.DeclaringType is null ? [] : CallShape.Parameters(target);
         var args = new object?[count - 1];
         for (var i = 0; i < args.Length; i++)
         {
-            args[i] = MessagePackSerializer.Deserialize(parameters[i].Type, ref reader, _options);
+            args[i] = RuntimeTypedSerializer.Deserialize(parameters[i].Type, ref reader, _options);
         }
 
         return (target, args);
