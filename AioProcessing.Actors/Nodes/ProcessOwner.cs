@@ -47,7 +47,7 @@ public sealed class ProcessOwner : ReceiveActor
     }
 
     /// <summary>Props for an owner reporting to <paramref name="observer"/>.</summary>
-    public static Props Props(IProcessObserver observer) => Akka.Actor.Props.Create(() => new ProcessOwner(observer, true));
+    public static Props Props(IProcessObserver observer) => Props(observer, watchWorker: true);
 
     /// <summary>Props for an owner reporting to <paramref name="observer"/> that watches its node only if <paramref name="watchWorker"/>.</summary>
     public static Props Props(IProcessObserver observer, bool watchWorker) => Akka.Actor.Props.Create(() => new ProcessOwner(observer, watchWorker));

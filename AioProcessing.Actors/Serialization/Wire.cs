@@ -78,7 +78,6 @@ public sealed class WireWriter
     /// <summary>Writes an actor reference as its full path with address, resolvable on any node.</summary>
     public void Actor(IActorRef? actor) =>
         String(actor is null || actor.IsNobody() ? null : Akka.Serialization.Serialization.SerializedActorPath(actor));
-
 }
 
 /// <summary>Reads back what <see cref="WireWriter"/> wrote, in the same order.</summary>
