@@ -20,24 +20,27 @@ internal static class PackageConsumer
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
         var reports = new AioQueue<string>(context: context);
         var starts = new List<double>();
-        for (var i = 0; i < 6; i++)
+        // The first start reports where its node came from (and pays for this process's own first use of the
+        // coordinator); the five timed ones run an empty target, as the repository's own figure does.
+        var first = new AioProcess(context, Report, reports);
+        await first.StartAsync();
+        await first.JoinAsync(TimeSpan.FromSeconds(60));
+        Console.WriteLine(await reports.GetAsync(TimeSpan.FromSeconds(60)));
+        for (var i = 0; i < 5; i++)
         {
             var clock = Stopwatch.StartNew();
-            var process = new AioProcess(context, Report, reports);
+            var process = new AioProcess(context, Empty);
             await process.StartAsync();
             await process.JoinAsync(TimeSpan.FromSeconds(60));
             starts.Add(clock.Elapsed.TotalMilliseconds);
-            var report = await reports.GetAsync(TimeSpan.FromSeconds(60));
-            if (i == 0)
-            {
-                Console.WriteLine(report);
-            }
         }
 
-        // The first start pays for this process's own first use of the coordinator; the rest are the child's.
-        starts.RemoveAt(0);
         starts.Sort();
         Console.WriteLine($"START_MS {starts[starts.Count / 2]:0.0}");
+
+        static void Empty()
+        {
+        }
 
         static void Report(AioQueue<string> reports)
         {
