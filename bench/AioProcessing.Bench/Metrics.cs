@@ -137,6 +137,37 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
     }
 
     // A program built from the packed packages, outside the repository (its own median of 5 cold starts).
+    private static async Task<double> FloorStartAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var start = new ProcessStartInfo(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
+        {
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "exec", typeof(Metrics).Assembly.Location, "--floor-child" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start)!;
+        try
+        {
+            await child.StandardInput.WriteLineAsync("bootstrap");
+            await child.StandardInput.FlushAsync();
+            await child.WaitForExitAsync().WaitAsync(Bound);
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill();
+            }
+        }
+
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
     private async Task PackageStartAsync(string name)
     {
         var work = Directory.CreateTempSubdirectory("aio-bench-consumer-");
@@ -205,6 +236,11 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
                     await StartJoinOnceAsync(cold); // the coordinator's own first-use costs are not the child's
                     await MedianAsync(name, "ms", "AioProcessing", () => StartJoinOnceAsync(cold), repeats: quick ? 3 : 7);
                 }
+
+                // The floor under any worker: a process of this runtime, launched as a worker is (dotnet exec), that
+                // reads a line from its standard input and exits. Everything above it is the node's and the library's.
+                await FloorStartAsync();
+                await MedianAsync(name, "ms", "dotnet-exec-floor", FloorStartAsync, repeats: quick ? 3 : 7);
 
                 await PackageStartAsync(name);
 

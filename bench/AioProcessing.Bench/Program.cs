@@ -11,6 +11,12 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["--floor-child"])
+        {
+            // process_start_join_ms, impl dotnet-exec-floor: a .NET process that reads its one line and exits.
+            return Console.In.ReadLine() is null ? 1 : 0;
+        }
+
         if (args is ["--join-and-hold", var address, var secret, var lockName])
         {
             // An independently started program (holder_death_joined_release_ms): join, hold, and wait to be killed.
