@@ -136,7 +136,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         }
     }
 
-    // A program built from the packed packages, outside the repository (its own median of 5 cold starts).
+    // process_start_join_ms, impl dotnet-exec-floor: one start and exit of this program's --floor-child.
     private static async Task<double> FloorStartAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -168,6 +168,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         return clock.Elapsed.TotalMilliseconds;
     }
 
+    // A program built from the packed packages, outside the repository (its own median of 5 cold starts).
     private async Task PackageStartAsync(string name)
     {
         var work = Directory.CreateTempSubdirectory("aio-bench-consumer-");
