@@ -22,6 +22,9 @@ internal static class Program
             return await NodeCommands.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
         }
 
+        // First, so that it has the second core to itself while this thread reads the bootstrap.
+        DurationParserWarmUp.Start();
+
         // Standard input as a plain stream: System.Console's reader would set up terminal handling we do not need.
         var stdin = new StreamReader(Console.OpenStandardInput(), System.Text.Encoding.UTF8);
         WorkerBootstrap bootstrap;
