@@ -140,7 +140,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
     private static async Task<double> FloorStartAsync()
     {
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
+        var start = new ProcessStartInfo(AioProcessing.Node.Worker.WorkerLauncher.DotnetHostPath)
         {
             RedirectStandardInput = true,
             UseShellExecute = false,
@@ -168,6 +168,76 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         return clock.Elapsed.TotalMilliseconds;
     }
 
+    // pool_cpu_speedup, impl dotnet-process-pair: what this machine gives two processes that each burn half of the
+    // same work, with no pool between them. Two processes of this program (--burn-child, the JIT's tiering off as a
+    // pool worker's), ready and warm, are each told to run half the burns; the speedup is the serial time over the
+    // time until both are done. On a VM whose cores slow each other down when both are busy, this, not 2.0, is the
+    // ceiling for any pool of this shape.
+    private async Task BurnPairFloorAsync(string name, int burns)
+    {
+        var children = new Process[2];
+        try
+        {
+            for (var c = 0; c < children.Length; c++)
+            {
+                var start = new ProcessStartInfo(AioProcessing.Node.Worker.WorkerLauncher.DotnetHostPath)
+                {
+                    RedirectStandardInput = true,
+                    RedirectStandardOutput = true,
+                    UseShellExecute = false,
+                };
+                start.Environment["DOTNET_TieredCompilation"] = "0";
+                foreach (var argument in new[] { "exec", typeof(Metrics).Assembly.Location, "--burn-child" })
+                {
+                    start.ArgumentList.Add(argument);
+                }
+
+                children[c] = Process.Start(start)!;
+            }
+
+            async Task<double> RunBothAsync(int each)
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var child in children)
+                {
+                    await child.StandardInput.WriteLineAsync(each.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    await child.StandardInput.FlushAsync();
+                }
+
+                foreach (var child in children)
+                {
+                    _ = await child.StandardOutput.ReadLineAsync().WaitAsync(Bound) ?? throw new InvalidOperationException("a burn child ended early");
+                }
+
+                return clock.Elapsed.TotalMilliseconds;
+            }
+
+            await RunBothAsync(1); // the JIT compiles the burn in each child before anything is timed
+            await MedianAsync(name, "x", "dotnet-process-pair", async () =>
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < burns; i++)
+                {
+                    Targets.Burn(i);
+                }
+
+                return clock.Elapsed.TotalMilliseconds / await RunBothAsync(burns / 2);
+            });
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                if (child is not null && !child.HasExited)
+                {
+                    child.Kill();
+                }
+
+                child?.Dispose();
+            }
+        }
+    }
+
     // A program built from the packed packages, outside the repository (its own median of 5 cold starts).
     private async Task PackageStartAsync(string name)
     {
@@ -175,7 +245,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         try
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-            var built = await AioProcessing.Tests.Support.PackageConsumer.BuildAsync(AioProcessing.Tests.Support.PackageConsumer.RepositoryRoot(), work.FullName, _ => { }, bound.Token);
+            var built = await AioProcessing.Tests.Support.PackageConsumer.BuildAsync(AioProcessing.Tests.Support.SourceTree.Root, work.FullName, _ => { }, bound.Token);
             var output = await AioProcessing.Tests.Support.PackageConsumer.RunAsync("dotnet", [built.Dll], built.AppDirectory, _ => { }, bound.Token);
             var line = output.Split('\n').Single(l => l.StartsWith("START_MS ", StringComparison.Ordinal));
             report.Add(name, double.Parse(line[9..], System.Globalization.CultureInfo.InvariantCulture), "ms", "AioProcessing-package");
@@ -536,6 +606,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
                 // a core during a 200 ms map; start-up is process_start_join_ms's to measure, not this ratio's.
                 await SpeedupOnce();
                 await MedianAsync(name, "x", "AioProcessing", SpeedupOnce);
+                await BurnPairFloorAsync(name, burns);
                 break;
         }
     }

@@ -17,6 +17,23 @@ internal static class Program
             return Console.In.ReadLine() is null ? 1 : 0;
         }
 
+        if (args is ["--burn-child"])
+        {
+            // pool_cpu_speedup, impl dotnet-process-pair: each line asks for that many burns, answered when done.
+            while (Console.In.ReadLine() is { } line)
+            {
+                var count = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture);
+                for (var i = 0; i < count; i++)
+                {
+                    Targets.Burn(i);
+                }
+
+                Console.WriteLine("done");
+            }
+
+            return 0;
+        }
+
         if (args is ["--join-and-hold", var address, var secret, var lockName])
         {
             // An independently started program (holder_death_joined_release_ms): join, hold, and wait to be killed.

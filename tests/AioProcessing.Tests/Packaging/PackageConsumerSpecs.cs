@@ -27,7 +27,7 @@ public sealed class PackageConsumerSpecs
         var work = Directory.CreateTempSubdirectory("aio-consumer-");
         try
         {
-            var built = await PackageConsumer.BuildAsync(PackageConsumer.RepositoryRoot(), work.FullName, _output.WriteLine, bound.Token);
+            var built = await PackageConsumer.BuildAsync(SourceTree.Root, work.FullName, _output.WriteLine, bound.Token);
             var aioNode = Path.Combine(Path.GetDirectoryName(built.Dll)!, "aio-node");
             Assert.True(File.Exists(Path.Combine(aioNode, "AioProcessing.Node.dll")), "the package's build targets did not put aio-node/ beside the program");
 
@@ -56,7 +56,7 @@ public sealed class PackageConsumerSpecs
             }
 
             // The dependency set is a deliberate choice: a package that joins it or leaves it changes this list.
-            var approved = File.ReadAllLines(Path.Combine(PackageConsumer.RepositoryRoot(), "tests", "AioProcessing.Tests", "Packaging", "consumer-packages.approved.txt"))
+            var approved = File.ReadAllLines(Path.Combine(SourceTree.Root, "tests", "AioProcessing.Tests", "Packaging", "consumer-packages.approved.txt"))
                 .Where(line => line.Length > 0 && !line.StartsWith('#'))
                 .ToList();
             var resolved = PackageConsumer.ResolvedPackages(built);
@@ -78,7 +78,7 @@ public sealed class PackageConsumerSpecs
         var work = Directory.CreateTempSubdirectory("aio-tool-");
         try
         {
-            var aioNode = await PackageConsumer.InstallToolAsync(PackageConsumer.RepositoryRoot(), work.FullName, _output.WriteLine, bound.Token);
+            var aioNode = await PackageConsumer.InstallToolAsync(SourceTree.Root, work.FullName, _output.WriteLine, bound.Token);
             Assert.True(File.Exists(aioNode), $"the install did not put aio-node at {aioNode}");
 
             var start = new System.Diagnostics.ProcessStartInfo(aioNode) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -33,7 +33,7 @@ public sealed class PackageMetadataSpecs
         try
         {
             var clone = Path.Combine(work.FullName, "clone");
-            await PackageConsumer.RunAsync("git", ["clone", "-q", "--no-hardlinks", PackageConsumer.RepositoryRoot(), clone], work.FullName, _output.WriteLine, bound.Token);
+            await PackageConsumer.RunAsync("git", ["clone", "-q", "--no-hardlinks", SourceTree.Root, clone], work.FullName, _output.WriteLine, bound.Token);
             var commit = (await PackageConsumer.RunAsync("git", ["rev-parse", "HEAD"], clone, _output.WriteLine, bound.Token)).Trim();
             await PackageConsumer.RunAsync("git", ["remote", "set-url", "origin", Remote], clone, _output.WriteLine, bound.Token);
             var project = Path.Combine(clone, "AioProcessing.Actors", "AioProcessing.Actors.csproj");

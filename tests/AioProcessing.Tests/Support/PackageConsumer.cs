@@ -67,20 +67,6 @@ internal static class PackageConsumer
         return block[..block.IndexOf("```", StringComparison.Ordinal)];
     }
 
-    /// <summary>The repository's root, found upwards from this assembly's folder.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AioProcessing.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("AioProcessing.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>Packs the packages from <paramref name="repository"/> and builds the consumer under <paramref name="workDirectory"/>.</summary>
     public static async Task<Built> BuildAsync(string repository, string workDirectory, Action<string> log, CancellationToken ct)
     {

@@ -22,6 +22,6 @@ public static class SourceTree
             }
         }
 
-        throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} holds AioProcessing.sln; the tests must run from their build output inside the checkout.");
+        throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} holds AioProcessing.sln; run from a build output inside the checkout.");
     }
 }
