@@ -10,7 +10,7 @@ namespace AioProcessing.Tests.Processes;
 public sealed class LeanWorkerSpecs
 {
     [Fact(Timeout = Bounds.Spec)]
-    public async Task A_worker_node_loads_no_service_provider_no_app_config_reader_and_no_json_serializer()
+    public async Task A_worker_node_loads_no_service_provider_no_app_config_reader_no_json_serializer_and_no_logging_factory()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.node.warm-nodes = 0" });
         var loaded = new AioQueue<string[]>(context: context);
@@ -22,6 +22,8 @@ public sealed class LeanWorkerSpecs
         Assert.DoesNotContain("System.Configuration.ConfigurationManager", names);
         Assert.DoesNotContain("System.Private.Xml", names);
         Assert.DoesNotContain("Newtonsoft.Json", names);
+        // DotNetty's own log factory, which would log only to an EventSource (WorkerNettyLog).
+        Assert.DoesNotContain("Microsoft.Extensions.Logging", names);
         Assert.True(await p.JoinAsync(Bounds.Remote));
     }
 
