@@ -23,7 +23,7 @@ internal static class Program
         }
 
         // First, so that it has the second core to itself while this thread reads the bootstrap.
-        DurationParserWarmUp.Start();
+        WorkerWarmUp.Start();
         WorkerNettyLog.TurnOffUnlessDebugging();
 
         // Standard input as a plain stream: System.Console's reader would set up terminal handling we do not need.

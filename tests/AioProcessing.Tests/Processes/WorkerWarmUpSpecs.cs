@@ -10,16 +10,16 @@ public sealed class WorkerWarmUpSpecs
 {
     // Bounded by the join below, not by xunit's timeout, which only async specs support.
     [Fact]
-    public void The_duration_parser_warm_up_runs_on_a_background_thread_of_its_own_and_ends()
+    public void The_warm_up_runs_on_a_background_thread_of_its_own_and_ends()
     {
-        var thread = DurationParserWarmUp.Create();
+        var thread = WorkerWarmUp.Create();
         Assert.True(thread.IsBackground, "a warm-up must never keep a worker alive");
         Assert.Equal("aio-warm-up", thread.Name);
 
         thread.Start();
         Assert.NotEqual(Environment.CurrentManagedThreadId, thread.ManagedThreadId);
         Assert.True(thread.Join(Bounds.Remote), "the warm-up did not end");
-        // Whatever it compiled is what the node's configuration goes on to use.
+        // What it readied is what the node's configuration goes on to use.
         Assert.Equal(TimeSpan.FromMilliseconds(1500), ConfigurationFactory.ParseString("d = 1500ms").GetTimeSpan("d"));
     }
 }
