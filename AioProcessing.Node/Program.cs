@@ -24,6 +24,7 @@ internal static class Program
 
         // First, so that it has the second core to itself while this thread reads the bootstrap.
         WorkerWarmUp.Start();
+        // Before any DotNetty class takes its logger from the factory.
         WorkerNettyLog.TurnOffUnlessDebugging();
 
         // Standard input as a plain stream: System.Console's reader would set up terminal handling we do not need.

@@ -12,10 +12,10 @@ namespace AioProcessing.Node.Worker;
 public static class WorkerLauncher
 {
     private static readonly Lazy<string> DotnetHost = new(FindDotnetHost);
-
-    /// <summary>The <c>dotnet</c> muxer workers are launched with (the bench launches its floor process with it too).</summary>
-    internal static string DotnetHostPath => DotnetHost.Value;
     private static readonly Lazy<(string Dll, string RuntimeConfig, string? DepsFile)> NodeProgram = new(FindNodeProgram);
+
+    /// <summary>The <c>dotnet</c> muxer workers are launched with (the bench launches its floor processes with it too).</summary>
+    internal static string DotnetHostPath => DotnetHost.Value;
 
     /// <summary>
     /// Launches a worker and hands it <paramref name="bootstrap"/> on its standard input. The node program is the
