@@ -24,9 +24,12 @@ internal static class NettyLeakDetection
     /// <summary>Turns the detector off unless <paramref name="configuredLevel"/> (the variable's value) names a level.</summary>
     internal static void Apply(string? configuredLevel)
     {
-        if (string.IsNullOrWhiteSpace(configuredLevel))
+        if (!IsRequested(configuredLevel))
         {
             ResourceLeakDetector.Level = ResourceLeakDetector.DetectionLevel.Disabled;
         }
     }
+
+    /// <summary>Whether <paramref name="configuredLevel"/> (the variable's value) asks for DotNetty's leak detection: someone is debugging DotNetty.</summary>
+    internal static bool IsRequested(string? configuredLevel) => !string.IsNullOrWhiteSpace(configuredLevel);
 }

@@ -27,7 +27,7 @@ internal static class WorkerNettyLog
     /// <summary>As <see cref="TurnOffUnlessDebugging"/>, given the variable's value.</summary>
     internal static void Apply(string? leakDetectionLevel)
     {
-        if (string.IsNullOrWhiteSpace(leakDetectionLevel))
+        if (!NettyLeakDetection.IsRequested(leakDetectionLevel))
         {
             InternalLoggerFactory.DefaultFactory = NullLoggerFactory.Instance;
         }

@@ -140,17 +140,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
     private static async Task<double> FloorStartAsync()
     {
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo(AioProcessing.Node.Worker.WorkerLauncher.DotnetHostPath)
-        {
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "exec", typeof(Metrics).Assembly.Location, "--floor-child" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var child = Process.Start(start)!;
+        using var child = StartFloorChild("--floor-child");
         try
         {
             await child.StandardInput.WriteLineAsync("bootstrap");
@@ -168,6 +158,29 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         return clock.Elapsed.TotalMilliseconds;
     }
 
+    // A floor's child: this program, launched with dotnet exec as a worker is, in the given mode (Program.Main), its
+    // standard input redirected; with tieringOff, fully optimized from the first call, as a pool worker.
+    private static Process StartFloorChild(string mode, bool redirectOutput = false, bool tieringOff = false)
+    {
+        var start = new ProcessStartInfo(AioProcessing.Node.Worker.WorkerLauncher.DotnetHostPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = redirectOutput,
+            UseShellExecute = false,
+        };
+        if (tieringOff)
+        {
+            start.Environment["DOTNET_TieredCompilation"] = "0";
+        }
+
+        foreach (var argument in new[] { "exec", typeof(Metrics).Assembly.Location, mode })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+    }
+
     // pool_cpu_speedup, impl dotnet-process-pair: what this machine gives two processes that each burn half of the
     // same work, with no pool between them. Two processes of this program (--burn-child, the JIT's tiering off as a
     // pool worker's), ready and warm, are each told to run half the burns; the speedup is the serial time over the
@@ -180,19 +193,7 @@ internal sealed class Metrics(AioContext context, bool quick, Report report, str
         {
             for (var c = 0; c < children.Length; c++)
             {
-                var start = new ProcessStartInfo(AioProcessing.Node.Worker.WorkerLauncher.DotnetHostPath)
-                {
-                    RedirectStandardInput = true,
-                    RedirectStandardOutput = true,
-                    UseShellExecute = false,
-                };
-                start.Environment["DOTNET_TieredCompilation"] = "0";
-                foreach (var argument in new[] { "exec", typeof(Metrics).Assembly.Location, "--burn-child" })
-                {
-                    start.ArgumentList.Add(argument);
-                }
-
-                children[c] = Process.Start(start)!;
+                children[c] = StartFloorChild("--burn-child", redirectOutput: true, tieringOff: true);
             }
 
             async Task<double> RunBothAsync(int each)
