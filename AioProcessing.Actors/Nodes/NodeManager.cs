@@ -16,6 +16,11 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     // connection dropping is not its death (it may be on another machine), but a live node answers at once.
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
+    // How soon a process with an open lane is watched again after Akka reported it terminated without knowing it: the
+    // watch could not be delivered because the association dropped, and Akka gates the address for a while
+    // (akka.remote.retry-gate-closed-for, 5 s), during which a new watch comes back the same way.
+    private static readonly TimeSpan RewatchDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-nodes";
 
@@ -29,6 +34,9 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, string> _workers = [];
     private readonly Dictionary<IActorRef, int> _pids = [];
     private readonly Dictionary<IActorRef, int> _joined = [];
+
+    // The processes with an open same-host lane, and what closes it.
+    private readonly Dictionary<Address, Action> _lanes = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Creates the manager; nodes must present <paramref name="secret"/> to register.</summary>
@@ -53,11 +61,16 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         Receive<NodeProtocol.StatusQuery>(OnStatus);
         Receive<Terminated>(m =>
         {
-            if (_workers.Remove(m.ActorRef, out var nodeId))
+            if (IsUndeliveredWatchOfALiveProcess(m))
+            {
+                _log.Debug("The watch of {0} was not delivered (its association dropped); its lane is open, so it lives and is watched again.", m.ActorRef.Path);
+                Timers.StartSingleTimer(Rewatch.KeyOf(m.ActorRef), new Rewatch(m.ActorRef), RewatchDelay);
+            }
+            else if (_workers.Remove(m.ActorRef, out var nodeId))
             {
                 _pids.Remove(m.ActorRef);
                 _idle.Remove(nodeId);
-                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.ActorRef.Path.Address));
+                Down(m.ActorRef.Path.Address);
             }
             else if (_joined.ContainsKey(m.ActorRef))
             {
@@ -83,11 +96,20 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
                 Evict(m.Member, $"its connection dropped and it did not answer within {ProbeTimeout.TotalSeconds:0.#} s");
             }
         });
+        Receive<Rewatch>(m =>
+        {
+            if (_lanes.ContainsKey(m.Member.Path.Address) && (_workers.ContainsKey(m.Member) || _joined.ContainsKey(m.Member)))
+            {
+                Context.Watch(m.Member);
+            }
+        });
+        Receive<NodeProtocol.LinkOpened>(m => _lanes[m.Node] = m.Close);
         Receive<NodeProtocol.LinkClosed>(m =>
         {
+            _lanes.Remove(m.Node);
             if (_workers.Keys.Any(w => w.Path.Address == m.Node))
             {
-                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.Node));
+                Down(m.Node);
             }
 
             foreach (var member in _joined.Keys.Where(j => j.Path.Address == m.Node).ToList())
@@ -96,12 +118,20 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
             }
         });
         // A spawned worker's connection closes the moment its process dies, well before DeathWatch would say so;
-        // workers never reconnect, so the closed connection is its death.
+        // workers never reconnect, so the closed connection is its death. Unless the process has a lane: Akka.Remote
+        // also drops the association of two live processes, and the lane, which closes only when its process ends,
+        // says that instead (LinkClosed), DeathWatch the rest.
         Receive<DisassociatedEvent>(m =>
         {
+            if (_lanes.ContainsKey(m.RemoteAddress))
+            {
+                _log.Debug("The association with {0} dropped; its lane is open, so it lives.", m.RemoteAddress);
+                return;
+            }
+
             if (_workers.Keys.Any(w => w.Path.Address == m.RemoteAddress))
             {
-                Context.System.EventStream.Publish(new NodeProtocol.NodeDown(m.RemoteAddress));
+                Down(m.RemoteAddress);
             }
 
             foreach (var member in _joined.Keys.Where(j => j.Path.Address == m.RemoteAddress))
@@ -189,8 +219,27 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         Timers.Cancel(member);
         _log.Info("Joined node {0} is down: {1}.", member.Path.Address, why);
         member.Tell(new NodeProtocol.Evicted(why));
-        Context.System.EventStream.Publish(new NodeProtocol.NodeDown(member.Path.Address));
+        Down(member.Path.Address);
     }
+
+    // What the process at node held is given back. A lane it still has is closed: the process takes that as the
+    // coordinator's end (a spawned worker exits), since with a lane it lets a dropped association pass.
+    private void Down(Address node)
+    {
+        if (_lanes.Remove(node, out var close))
+        {
+            close();
+        }
+
+        Context.System.EventStream.Publish(new NodeProtocol.NodeDown(node));
+    }
+
+    // Akka answers a watch it could not deliver (its association dropped and took the unacknowledged system messages
+    // with it) with Terminated, neither confirmed nor from the failure detector; while the process's lane is open the
+    // process lives, and a frozen one is still found out by the failure detector once it is watched again.
+    private bool IsUndeliveredWatchOfALiveProcess(Terminated m) =>
+        !m.ExistenceConfirmed && !m.AddressTerminated && _lanes.ContainsKey(m.ActorRef.Path.Address)
+        && (_workers.ContainsKey(m.ActorRef) || _joined.ContainsKey(m.ActorRef));
 
     private void OnExpect(NodeProtocol.ExpectWorker m)
     {
@@ -246,6 +295,11 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     }
 
     private sealed record ProbeExpired(IActorRef Member);
+
+    private sealed record Rewatch(IActorRef Member)
+    {
+        public static object KeyOf(IActorRef member) => ("rewatch", member);
+    }
 
     private static bool CryptographicEquals(string a, string b) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

@@ -65,6 +65,13 @@ public static class NodeProtocol
     public sealed record LinkClosed(Address Node);
 
     /// <summary>
+    /// Told to the <see cref="NodeManager"/> when the process at <paramref name="Node"/> opened a same-host lane. While
+    /// it is open, the lane's closing, not a dropped Akka.Remote association, is that process's death; the manager
+    /// calls <paramref name="Close"/> when it declares the process dead for another reason. Local only.
+    /// </summary>
+    internal sealed record LinkOpened(Address Node, Action Close);
+
+    /// <summary>
     /// A process that was not spawned by this coordinator joins it (<c>AioContext.ConnectAsync</c>), presenting the
     /// secret. <paramref name="Member"/> is watched: its death (DeathWatch, not a dropped connection, since such a
     /// node may be on another machine) releases what its process held. Answered by <see cref="Primitives.WaitProtocol.Ack"/>

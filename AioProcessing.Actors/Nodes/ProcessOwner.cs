@@ -39,11 +39,9 @@ public sealed class ProcessOwner : ReceiveActor
             Sender.Tell(new WaitProtocol.Ack(WaitProtocol.NoReply));
             observer.OnTargetExited(m.ExitCode, m.Error);
         });
-        Receive<Terminated>(_ =>
-        {
-            observer.OnWorkerLost();
-            Context.Stop(Self);
-        });
+        // Not stopped here: Akka also reports a watch it could not deliver (the association dropped, the node alive)
+        // as Terminated, and the node's exit report may still come. Its process's exit stops this owner.
+        Receive<Terminated>(_ => observer.OnWorkerLost());
     }
 
     /// <summary>Props for an owner reporting to <paramref name="observer"/>.</summary>

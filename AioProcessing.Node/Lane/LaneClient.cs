@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using AioProcessing.Actors;
@@ -21,7 +22,12 @@ internal sealed class LaneClient : IDisposable
     // A coordinator that stops reading for this long is taken for lost: a caller must not wait in a send for ever.
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
 
+    // The lanes open in this process, by actor system and coordinator: while one is open its closing, not a dropped
+    // Akka.Remote association (which two live processes' association also does), says that coordinator ended.
+    private static readonly ConditionalWeakTable<ActorSystem, ConcurrentDictionary<Address, LaneClient>> s_open = new();
+
     private readonly ExtendedActorSystem _system;
+    private readonly Address _coordinator;
     private readonly Socket _socket;
     private readonly LaneFrameWriter _writer;
     private readonly SerializerWithStringManifest _serializer;
@@ -35,17 +41,34 @@ internal sealed class LaneClient : IDisposable
     private long _nextPing;
     private int _disposed;
 
-    private LaneClient(ExtendedActorSystem system, Socket socket, IActorRef inbox, Action<string> closed)
+    private LaneClient(ExtendedActorSystem system, Address coordinator, Socket socket, IActorRef inbox, Action<string> closed)
     {
         _system = system;
+        _coordinator = coordinator;
         _socket = socket;
         _writer = new LaneFrameWriter(socket);
         _serializer = LaneListener.SerializerOf(system);
         _inbox = inbox;
         _closed = closed;
         _maxFrameBytes = LaneWire.MaxFrameBytes(system.Settings.Config);
+        s_open.GetOrCreateValue(system)[coordinator] = this;
         new Thread(ReadLoop) { Name = "aio-lane-reader", IsBackground = true }.Start();
     }
+
+    /// <summary>
+    /// Published on the process's event stream when its lane to the coordinator at <paramref name="Coordinator"/>
+    /// closed unasked: that coordinator ended, or declared this process dead (a spawned worker then exits).
+    /// </summary>
+    /// <param name="Coordinator">The coordinator's address.</param>
+    /// <param name="Why">What closed it.</param>
+    public sealed record Closed(Address Coordinator, string Why);
+
+    /// <summary>
+    /// Whether <paramref name="system"/> has a lane open to the coordinator at <paramref name="coordinator"/>: then
+    /// the lane's closing reports that coordinator's end, and a dropped association with it is not its death.
+    /// </summary>
+    public static bool IsOpen(ActorSystem system, Address coordinator) =>
+        s_open.TryGetValue(system, out var lanes) && lanes.ContainsKey(coordinator);
 
     /// <summary>
     /// Opens the lane to the coordinator at <paramref name="coordinator"/>, when it is on this host, has a lane and
@@ -85,7 +108,7 @@ internal sealed class LaneClient : IDisposable
             socket.Connect(new UnixDomainSocketEndPoint(path));
             Handshake(socket, Encoding.UTF8.GetBytes(secret), inbox.Path.ToSerializationFormatWithAddress(system.Provider.DefaultAddress));
             why = null;
-            return new LaneClient(system, socket, inbox, closed);
+            return new LaneClient(system, coordinator, socket, inbox, closed);
         }
         catch (Exception ex) when (ex is SocketException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -158,8 +181,17 @@ internal sealed class LaneClient : IDisposable
             return;
         }
 
+        Forget();
         Shut();
         _socket.Dispose();
+    }
+
+    private void Forget()
+    {
+        if (s_open.TryGetValue(_system, out var lanes))
+        {
+            lanes.TryRemove(new KeyValuePair<Address, LaneClient>(_coordinator, this));
+        }
     }
 
     private void Shut()
@@ -257,6 +289,7 @@ internal sealed class LaneClient : IDisposable
             why = "the lane to the coordinator broke: " + ex.Message;
         }
 
+        Forget();
         foreach (var (_, pong) in _pings)
         {
             pong.TrySetException(new IOException(why));
@@ -265,6 +298,7 @@ internal sealed class LaneClient : IDisposable
         if (Volatile.Read(ref _disposed) == 0)
         {
             _closed(why);
+            _system.EventStream.Publish(new Closed(_coordinator, why));
         }
     }
 

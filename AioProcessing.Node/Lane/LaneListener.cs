@@ -259,6 +259,8 @@ internal sealed class LaneListener : IDisposable
         {
             var reader = new LaneFrameReader(_socket, _listener._maxFrameBytes);
             Hosting.DedicatedThreadExecutor.MarkLaneReader();
+            // Told from this thread, as LinkClosed is below: the manager hears them in order.
+            _listener._nodeManager.Tell(new NodeProtocol.LinkOpened(_inbox.Path.Address, Close));
             try
             {
                 while (true)

@@ -1,5 +1,6 @@
 using AioProcessing.Actors.Nodes;
 using AioProcessing.Actors.Primitives;
+using AioProcessing.Node.Lane;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote;
@@ -46,10 +47,24 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         });
         Receive<DisassociatedEvent>(m => m.RemoteAddress == environment.Coordinator, _ =>
         {
+            // With a lane open, the lane's closing is the coordinator's end, or its verdict that this process is dead;
+            // Akka.Remote also drops the association of two live processes, and associates again on the next message.
+            if (LaneClient.IsOpen(Context.System, environment.Coordinator))
+            {
+                _log.Debug("The association with coordinator {0} dropped; its lane is open.", environment.Coordinator);
+                return;
+            }
+
             _log.Warning("The connection to coordinator {0} dropped; worker exits.", environment.Coordinator);
             _exit.EndNow(WorkerExitCodes.CoordinatorLost);
         });
         Receive<DisassociatedEvent>(_ => { });
+        Receive<LaneClient.Closed>(m => m.Coordinator == environment.Coordinator, m =>
+        {
+            _log.Warning("The lane to coordinator {0} closed ({1}); worker exits.", environment.Coordinator, m.Why);
+            _exit.EndNow(WorkerExitCodes.CoordinatorLost);
+        });
+        Receive<LaneClient.Closed>(_ => { });
     }
 
     /// <inheritdoc />
@@ -114,10 +129,11 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         StartupTrace.Mark("target received");
         IdleTrim.NoteTargetStarted();
         // The coordinator handed us the target: from now on its loss means ours. It is this node's parent on the same
-        // host, so its connection dropping says so (its death also closes our standard input, see Program), and no
-        // DeathWatch: that would make this node heartbeat the coordinator every second on top of the coordinator's
-        // heartbeats to it.
+        // host, so its lane closing says so, or without a lane its connection dropping (its death also closes our
+        // standard input, see Program), and no DeathWatch: that would make this node heartbeat the coordinator every
+        // second on top of the coordinator's heartbeats to it.
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(LaneClient.Closed));
         var thread = new Thread(() => RunTarget(run)) { Name = "aio-target", IsBackground = true };
         thread.Start();
     }

@@ -302,11 +302,12 @@ public sealed class LifecycleSpecs
     }
 
     [Fact(Timeout = Bounds.Spec)]
-    public async Task A_worker_exits_by_itself_when_its_connection_to_a_live_coordinator_drops()
+    public async Task A_worker_without_a_lane_exits_by_itself_when_its_connection_to_a_live_coordinator_drops()
     {
-        // A spawned node does not DeathWatch its coordinator (that would heartbeat it every second): the connection
-        // dropping is what ends it. Quarantining the worker's node cuts the connection while the coordinator lives.
-        await using var context = await AioContext.StartAsync();
+        // A spawned node does not DeathWatch its coordinator (that would heartbeat it every second): without a lane,
+        // the connection dropping is what ends it (with one, the lane's closing: LaneLifeSpecs). Quarantining the
+        // worker's node cuts the connection while the coordinator lives.
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = "aio.lane.enabled = off" });
         var addresses = new AioQueue<string>(context: context);
         var p = new AioProcess(context, ReportAddressAndSleep, addresses);
         await p.StartAsync();

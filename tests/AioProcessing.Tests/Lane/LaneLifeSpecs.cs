@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using AioProcessing.Actors.Nodes;
+using AioProcessing.Actors.Primitives;
+using AioProcessing.Node.Worker;
+using AioProcessing.Tests.Support;
+using Akka.Actor;
+using Xunit;
+
+namespace AioProcessing.Tests.Lane;
+
+/// <summary>
+/// While a process has a lane, the lane's closing is its death, on both sides. Akka.Remote also drops the association
+/// of two live processes (the kernel tears the TCP connection down here, as a transient network error would): neither
+/// side may then take the other for dead, and the coordinator must keep watching the process, so that a frozen one
+/// is still found out.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class LaneLifeSpecs
+{
+    private const string OnTheLane = "aio.lane.enabled = on\naio.node.warm-nodes = 0";
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task When_the_association_of_a_worker_with_a_lane_drops_it_keeps_its_lock_and_finishes_its_target()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
+        var (lck, held, go, done) = (new AioLock(context), new AioEvent(context), new AioEvent(context), new AioEvent(context));
+        var worker = new AioProcess(context, HoldUntilTold, lck, held, go, done);
+        await worker.StartAsync();
+        Assert.True(await held.WaitAsync(Bounds.Remote));
+
+        await DropAssociationAsync(context, worker);
+        // What the node manager did with the drop is ahead of this query, and what it published ahead of the acquire.
+        await context.NodeManager.Ask<object>(new NodeProtocol.StatusQuery(1), Bounds.Remote);
+        Assert.False(await lck.AcquireAsync(TimeSpan.Zero), "the coordinator gave back the lock of a live worker whose association dropped");
+
+        await go.SetAsync();
+        Assert.True(await worker.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, worker.ExitCode);
+        Assert.True(await done.IsSetAsync(), "the worker did not finish its target");
+        Assert.True(await lck.AcquireAsync(Bounds.Remote), "the lock the worker released is still held");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task After_its_association_dropped_a_worker_with_a_lane_that_freezes_is_still_found_out_and_stops_when_it_resumes()
+    {
+        await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
+        var (lck, held, go, done) = (new AioLock(context), new AioEvent(context), new AioEvent(context), new AioEvent(context));
+        var worker = new AioProcess(context, HoldUntilTold, lck, held, go, done);
+        await worker.StartAsync();
+        Assert.True(await held.WaitAsync(Bounds.Remote));
+        await DropAssociationAsync(context, worker);
+
+        // Akka dropped the watch with the association; only a watch made again lets the failure detector see the
+        // freeze. The lane stays open, so nothing else would.
+        await OsProcesses.SignalAsync(worker.Pid!.Value, "STOP");
+        try
+        {
+            Assert.True(await lck.AcquireAsync(Bounds.Remote), "the frozen worker's lock was never given back: it is no longer watched");
+        }
+        finally
+        {
+            await OsProcesses.SignalAsync(worker.Pid!.Value, "CONT");
+        }
+
+        // Declared dead, its lane was closed: it stops instead of going on with the lock that was given back.
+        await go.SetAsync();
+        Assert.True(await worker.JoinAsync(Bounds.Remote), "the worker declared dead runs on after it resumed");
+        Assert.NotEqual(0, worker.ExitCode);
+        Assert.False(await done.IsSetAsync(), "the worker declared dead went on with its target");
+    }
+
+    [Fact(Timeout = Bounds.Spec)]
+    public async Task When_the_association_of_a_joined_program_with_a_lane_drops_both_sides_keep_each_other()
+    {
+        await using var coordinator = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
+        await using var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret, new AioContextOptions { Hocon = OnTheLane });
+        Assert.Equal("lane", joined.Link.Path);
+        var held = await new AioLock("held-by-joined", joined).LockAsync(Bounds.Remote);
+
+        await DropTcpConnectionsAsync(coordinator.LocalAddress.Port!.Value);
+        // Until the coordinator reaches the joined program's member over Akka.Remote again: by then each side has
+        // handled the drop and the watch it took with it.
+        await UntilReachableAsync(coordinator.System.ActorSelection(new RootActorPath(joined.LocalAddress) / "user" / "aio-coordinator-watch"));
+        await coordinator.NodeManager.Ask<object>(new NodeProtocol.StatusQuery(3), Bounds.Remote);
+
+        Assert.False(held.HoldLost.IsCancellationRequested, "the joined program took its coordinator for lost");
+        Assert.False(await new AioLock("held-by-joined", coordinator).AcquireAsync(TimeSpan.Zero), "the coordinator evicted a live joined program and gave back its lock");
+        await new AioEvent("set-after-the-drop", joined).SetAsync();
+        Assert.True(await new AioEvent("set-after-the-drop", coordinator).IsSetAsync());
+    }
+
+    private static void HoldUntilTold(AioLock lck, AioEvent held, AioEvent go, AioEvent done)
+    {
+        lck.Acquire();
+        held.Set();
+        go.Wait();
+        done.Set();
+        lck.Release();
+    }
+
+    // Tears down the worker's association (the lane is a Unix socket, untouched), then waits until the coordinator
+    // reaches the worker's node over Akka.Remote again.
+    private static async Task DropAssociationAsync(AioContext context, AioProcess worker)
+    {
+        await DropTcpConnectionsAsync(context.LocalAddress.Port!.Value);
+        var status = (PrimitiveHost.Status)await context.NodeManager.Ask<object>(new NodeProtocol.StatusQuery(2), Bounds.Remote);
+        var node = Address.Parse(status.Nodes.Single(n => n.Pid == worker.Pid).Address);
+        await UntilReachableAsync(context.System.ActorSelection(new RootActorPath(node) / "user" / WorkerNode.Name));
+    }
+
+    // Every TCP connection of the port, both directions: the kernel tears them down with both processes alive.
+    private static async Task DropTcpConnectionsAsync(int port)
+    {
+        using var ss = Process.Start(new ProcessStartInfo("ss", ["-K", "-t", $"( sport = :{port} or dport = :{port} )"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var bound = new CancellationTokenSource(Bounds.Remote);
+        var error = ss.StandardError.ReadToEndAsync(bound.Token);
+        await ss.StandardOutput.ReadToEndAsync(bound.Token);
+        await ss.WaitForExitAsync(bound.Token);
+        Assert.True(ss.ExitCode == 0, $"ss -K exited {ss.ExitCode}: {await error}");
+    }
+
+    private static Task UntilReachableAsync(ActorSelection actor) =>
+        Conditions.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await actor.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(1))).Subject is not null;
+                }
+                catch (AskTimeoutException)
+                {
+                    return false;
+                }
+            },
+            () => $"{actor.PathString} was never reached over Akka.Remote again");
+}
