@@ -16,11 +16,6 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     // connection dropping is not its death (it may be on another machine), but a live node answers at once.
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
-    // How soon a process with an open lane is watched again after Akka reported it terminated without knowing it: the
-    // watch could not be delivered because the association dropped, and Akka gates the address for a while
-    // (akka.remote.retry-gate-closed-for, 5 s), during which a new watch comes back the same way.
-    private static readonly TimeSpan RewatchDelay = TimeSpan.FromSeconds(1);
-
     /// <summary>The actor's name under <c>/user</c>.</summary>
     public const string Name = "aio-nodes";
 
@@ -37,6 +32,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
 
     // The processes with an open same-host lane, and what closes it.
     private readonly Dictionary<Address, Action> _lanes = [];
+    private readonly UndeliveredWatches _undelivered = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Creates the manager; nodes must present <paramref name="secret"/> to register.</summary>
@@ -61,10 +57,10 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         Receive<NodeProtocol.StatusQuery>(OnStatus);
         Receive<Terminated>(m =>
         {
-            if (IsUndeliveredWatchOfALiveProcess(m))
+            if (_workers.ContainsKey(m.ActorRef) && _undelivered.ShouldRewatch(m, _lanes.ContainsKey(m.ActorRef.Path.Address)))
             {
-                _log.Debug("The watch of {0} was not delivered (its association dropped); its lane is open, so it lives and is watched again.", m.ActorRef.Path);
-                Timers.StartSingleTimer(Rewatch.KeyOf(m.ActorRef), new Rewatch(m.ActorRef), RewatchDelay);
+                _log.Debug("The watch of {0} was not delivered (its association dropped); its lane is open, so it is watched again.", m.ActorRef.Path);
+                Timers.StartSingleTimer(Rewatch.KeyOf(m.ActorRef), new Rewatch(m.ActorRef), UndeliveredWatches.RewatchDelay);
             }
             else if (_workers.Remove(m.ActorRef, out var nodeId))
             {
@@ -98,12 +94,23 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
         });
         Receive<Rewatch>(m =>
         {
-            if (_lanes.ContainsKey(m.Member.Path.Address) && (_workers.ContainsKey(m.Member) || _joined.ContainsKey(m.Member)))
+            if (_lanes.ContainsKey(m.Member.Path.Address) && _workers.ContainsKey(m.Member))
             {
                 Context.Watch(m.Member);
             }
         });
         Receive<NodeProtocol.LinkOpened>(m => _lanes[m.Node] = m.Close);
+        // Akka will not talk to a quarantined process again (the failure detector found it silent, or the association
+        // broke beyond repair): its open lane is no proof of life any more. Closing it ends the process as a closed lane
+        // does (LinkClosed below), whichever of Akka's Terminated messages for it came first.
+        Receive<QuarantinedEvent>(m =>
+        {
+            if (_lanes.Remove(m.Address, out var close))
+            {
+                _log.Info("{0} was quarantined; closing its lane.", m.Address);
+                close();
+            }
+        });
         Receive<NodeProtocol.LinkClosed>(m =>
         {
             _lanes.Remove(m.Node);
@@ -118,20 +125,21 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
             }
         });
         // A spawned worker's connection closes the moment its process dies, well before DeathWatch would say so;
-        // workers never reconnect, so the closed connection is its death. Unless the process has a lane: Akka.Remote
+        // workers never reconnect, so the closed connection is its death. Unless the worker has a lane: Akka.Remote
         // also drops the association of two live processes, and the lane, which closes only when its process ends,
         // says that instead (LinkClosed), DeathWatch the rest.
         Receive<DisassociatedEvent>(m =>
         {
-            if (_lanes.ContainsKey(m.RemoteAddress))
-            {
-                _log.Debug("The association with {0} dropped; its lane is open, so it lives.", m.RemoteAddress);
-                return;
-            }
-
             if (_workers.Keys.Any(w => w.Path.Address == m.RemoteAddress))
             {
-                Down(m.RemoteAddress);
+                if (_lanes.ContainsKey(m.RemoteAddress))
+                {
+                    _log.Debug("The association with worker {0} dropped; its lane is open, so it lives.", m.RemoteAddress);
+                }
+                else
+                {
+                    Down(m.RemoteAddress);
+                }
             }
 
             foreach (var member in _joined.Keys.Where(j => j.Path.Address == m.RemoteAddress))
@@ -152,6 +160,7 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(QuarantinedEvent));
         _workerLevel = Diagnostics.Instruments.Register("aio.workers", null, Diagnostics.Instruments.CoordinatorOf(Context.System), () => _workers.Count + _joined.Count);
     }
 
@@ -233,13 +242,6 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
 
         Context.System.EventStream.Publish(new NodeProtocol.NodeDown(node));
     }
-
-    // Akka answers a watch it could not deliver (its association dropped and took the unacknowledged system messages
-    // with it) with Terminated, neither confirmed nor from the failure detector; while the process's lane is open the
-    // process lives, and a frozen one is still found out by the failure detector once it is watched again.
-    private bool IsUndeliveredWatchOfALiveProcess(Terminated m) =>
-        !m.ExistenceConfirmed && !m.AddressTerminated && _lanes.ContainsKey(m.ActorRef.Path.Address)
-        && (_workers.ContainsKey(m.ActorRef) || _joined.ContainsKey(m.ActorRef));
 
     private void OnExpect(NodeProtocol.ExpectWorker m)
     {

@@ -10,18 +10,14 @@ namespace AioProcessing.Internal;
 /// manager fired (process gone, quarantined, or unreachable past the failure detector); or the connection to it
 /// dropped and then either, for a node the coordinator spawned (which never reconnects), at once, or, for a process
 /// that joined, when a probe finds nobody there (its connection dropping is not its death: it may be on another machine, but a live
-/// coordinator answers at once, and a dead one's port refuses the probe's connection). A process with a lane open to
-/// the coordinator hears its end from the lane instead (<c>CoordinatorLink</c>): it lets a dropped connection pass, and
-/// watches again when Akka reports the coordinator terminated only because that connection took the watch with it.
+/// coordinator answers at once, and a dead one's port refuses the probe's connection). A spawned node with a lane open
+/// to the coordinator hears its end from the lane instead (<c>CoordinatorLink</c>, <c>WorkerNode</c>) and lets a dropped
+/// connection pass: Akka.Remote drops the association of two live processes too.
 /// </summary>
 internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
 {
     /// <summary>How long the coordinator has to answer the probe sent when the connection to it dropped.</summary>
     internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
-
-    // How soon the coordinator is watched again after a watch its dropped association did not deliver (NodeManager's
-    // RewatchDelay says why).
-    private static readonly TimeSpan RewatchDelay = TimeSpan.FromSeconds(1);
 
     private readonly IActorRef _coordinator;
     private readonly bool _connectionIsLife;
@@ -33,23 +29,7 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
         _coordinator = coordinator;
         _connectionIsLife = connectionIsLife;
         _lost = lost;
-        Receive<Terminated>(m =>
-        {
-            if (!m.ExistenceConfirmed && !m.AddressTerminated && LaneOpen)
-            {
-                Timers.StartSingleTimer(RewatchKey, Rewatch.Instance, RewatchDelay);
-                return;
-            }
-
-            Lost("DeathWatch reported the coordinator gone");
-        });
-        Receive<Rewatch>(_ =>
-        {
-            if (LaneOpen)
-            {
-                Context.Watch(_coordinator);
-            }
-        });
+        Receive<Terminated>(_ => Lost("DeathWatch reported the coordinator gone"));
         Receive<Actors.Nodes.NodeProtocol.Evicted>(m => Lost("the coordinator declared this process dead (" + m.Reason + ") and gave back what it held"));
         Receive<DisassociatedEvent>(m => m.RemoteAddress == _coordinator.Path.Address, _ => OnDisassociated());
         Receive<DisassociatedEvent>(_ => { });
@@ -81,10 +61,6 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
 
     private static object ProbeKey { get; } = new();
 
-    private static object RewatchKey { get; } = new();
-
-    private bool LaneOpen => LaneClient.IsOpen(Context.System, _coordinator.Path.Address);
-
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -110,7 +86,7 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
     private void OnDisassociated()
     {
         // Akka.Remote also drops the association of two live processes, and associates again on the next message.
-        if (LaneOpen)
+        if (_connectionIsLife && LaneClient.IsOpen(Context.System, _coordinator.Path.Address))
         {
             return;
         }
@@ -133,9 +109,4 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
     }
 
     private sealed record ProbeExpired(long Probe);
-
-    private sealed class Rewatch
-    {
-        public static readonly Rewatch Instance = new();
-    }
 }

@@ -9,10 +9,10 @@ using Xunit;
 namespace AioProcessing.Tests.Lane;
 
 /// <summary>
-/// While a process has a lane, the lane's closing is its death, on both sides. Akka.Remote also drops the association
-/// of two live processes (the kernel tears the TCP connection down here, as a transient network error would): neither
-/// side may then take the other for dead, and the coordinator must keep watching the process, so that a frozen one
-/// is still found out.
+/// While a spawned worker has a lane, the lane's closing is its death, on both sides. Akka.Remote also drops the
+/// association of two live processes (the kernel tears the TCP connection down here, as a transient network error
+/// would): neither side may then take the other for dead, and the coordinator must keep watching the worker, so that a
+/// frozen one is still found out.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class LaneLifeSpecs
@@ -67,26 +67,6 @@ public sealed class LaneLifeSpecs
         Assert.True(await worker.JoinAsync(Bounds.Remote), "the worker declared dead runs on after it resumed");
         Assert.NotEqual(0, worker.ExitCode);
         Assert.False(await done.IsSetAsync(), "the worker declared dead went on with its target");
-    }
-
-    [Fact(Timeout = Bounds.Spec)]
-    public async Task When_the_association_of_a_joined_program_with_a_lane_drops_both_sides_keep_each_other()
-    {
-        await using var coordinator = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
-        await using var joined = await AioContext.ConnectAsync(coordinator.Address, coordinator.Secret, new AioContextOptions { Hocon = OnTheLane });
-        Assert.Equal("lane", joined.Link.Path);
-        var held = await new AioLock("held-by-joined", joined).LockAsync(Bounds.Remote);
-
-        await DropTcpConnectionsAsync(coordinator.LocalAddress.Port!.Value);
-        // Until the coordinator reaches the joined program's member over Akka.Remote again: by then each side has
-        // handled the drop and the watch it took with it.
-        await UntilReachableAsync(coordinator.System.ActorSelection(new RootActorPath(joined.LocalAddress) / "user" / "aio-coordinator-watch"));
-        await coordinator.NodeManager.Ask<object>(new NodeProtocol.StatusQuery(3), Bounds.Remote);
-
-        Assert.False(held.HoldLost.IsCancellationRequested, "the joined program took its coordinator for lost");
-        Assert.False(await new AioLock("held-by-joined", coordinator).AcquireAsync(TimeSpan.Zero), "the coordinator evicted a live joined program and gave back its lock");
-        await new AioEvent("set-after-the-drop", joined).SetAsync();
-        Assert.True(await new AioEvent("set-after-the-drop", coordinator).IsSetAsync());
     }
 
     private static void HoldUntilTold(AioLock lck, AioEvent held, AioEvent go, AioEvent done)
