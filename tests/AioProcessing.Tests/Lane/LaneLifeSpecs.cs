@@ -23,59 +23,30 @@ public sealed class LaneLifeSpecs
     public async Task When_the_association_of_a_worker_with_a_lane_drops_it_keeps_its_lock_and_finishes_its_target()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
-        var (lck, held, go, done) = (new AioLock(context), new AioEvent(context), new AioEvent(context), new AioEvent(context));
-        var worker = new AioProcess(context, HoldUntilTold, lck, held, go, done);
-        await worker.StartAsync();
-        Assert.True(await held.WaitAsync(Bounds.Remote));
+        var worker = await LockHoldingWorker.StartAsync(context);
 
-        await DropAssociationAsync(context, worker);
+        await DropAssociationAsync(context, worker.Process);
         // What the node manager did with the drop is ahead of this query, and what it published ahead of the acquire.
         await context.NodeManager.Ask<object>(new NodeProtocol.StatusQuery(1), Bounds.Remote);
-        Assert.False(await lck.AcquireAsync(TimeSpan.Zero), "the coordinator gave back the lock of a live worker whose association dropped");
+        Assert.False(await worker.Lock.AcquireAsync(TimeSpan.Zero), "the coordinator gave back the lock of a live worker whose association dropped");
 
-        await go.SetAsync();
-        Assert.True(await worker.JoinAsync(Bounds.Remote));
-        Assert.Equal(0, worker.ExitCode);
-        Assert.True(await done.IsSetAsync(), "the worker did not finish its target");
-        Assert.True(await lck.AcquireAsync(Bounds.Remote), "the lock the worker released is still held");
+        await worker.Go.SetAsync();
+        Assert.True(await worker.Process.JoinAsync(Bounds.Remote));
+        Assert.Equal(0, worker.Process.ExitCode);
+        Assert.True(await worker.Done.IsSetAsync(), "the worker did not finish its target");
+        Assert.True(await worker.Lock.AcquireAsync(Bounds.Remote), "the lock the worker released is still held");
     }
 
     [Fact(Timeout = Bounds.Spec)]
     public async Task After_its_association_dropped_a_worker_with_a_lane_that_freezes_is_still_found_out_and_stops_when_it_resumes()
     {
         await using var context = await AioContext.StartAsync(new AioContextOptions { Hocon = OnTheLane });
-        var (lck, held, go, done) = (new AioLock(context), new AioEvent(context), new AioEvent(context), new AioEvent(context));
-        var worker = new AioProcess(context, HoldUntilTold, lck, held, go, done);
-        await worker.StartAsync();
-        Assert.True(await held.WaitAsync(Bounds.Remote));
-        await DropAssociationAsync(context, worker);
+        var worker = await LockHoldingWorker.StartAsync(context);
+        await DropAssociationAsync(context, worker.Process);
 
         // Akka dropped the watch with the association; only a watch made again lets the failure detector see the
         // freeze. The lane stays open, so nothing else would.
-        await OsProcesses.SignalAsync(worker.Pid!.Value, "STOP");
-        try
-        {
-            Assert.True(await lck.AcquireAsync(Bounds.Remote), "the frozen worker's lock was never given back: it is no longer watched");
-        }
-        finally
-        {
-            await OsProcesses.SignalAsync(worker.Pid!.Value, "CONT");
-        }
-
-        // Declared dead, its lane was closed: it stops instead of going on with the lock that was given back.
-        await go.SetAsync();
-        Assert.True(await worker.JoinAsync(Bounds.Remote), "the worker declared dead runs on after it resumed");
-        Assert.NotEqual(0, worker.ExitCode);
-        Assert.False(await done.IsSetAsync(), "the worker declared dead went on with its target");
-    }
-
-    private static void HoldUntilTold(AioLock lck, AioEvent held, AioEvent go, AioEvent done)
-    {
-        lck.Acquire();
-        held.Set();
-        go.Wait();
-        done.Set();
-        lck.Release();
+        await worker.FreezeUntilDeclaredDeadThenAssertItStopsAsync();
     }
 
     // Tears down the worker's association (the lane is a Unix socket, untouched), then waits until the coordinator
