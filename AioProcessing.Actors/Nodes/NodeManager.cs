@@ -60,7 +60,8 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
             if (_workers.ContainsKey(m.ActorRef) && _undelivered.ShouldRewatch(m, _lanes.ContainsKey(m.ActorRef.Path.Address)))
             {
                 _log.Debug("The watch of {0} was not delivered (its association dropped); its lane is open, so it is watched again.", m.ActorRef.Path);
-                Timers.StartSingleTimer(Rewatch.KeyOf(m.ActorRef), new Rewatch(m.ActorRef), UndeliveredWatches.RewatchDelay);
+                var rewatch = new Rewatch(m.ActorRef);
+                Timers.StartSingleTimer(rewatch, rewatch, UndeliveredWatches.RewatchDelay);
             }
             else if (_workers.Remove(m.ActorRef, out var nodeId))
             {
@@ -298,10 +299,8 @@ public sealed class NodeManager : ReceiveActor, IWithTimers
 
     private sealed record ProbeExpired(IActorRef Member);
 
-    private sealed record Rewatch(IActorRef Member)
-    {
-        public static object KeyOf(IActorRef member) => ("rewatch", member);
-    }
+    // Its own timer key: a record, equal for the same member.
+    private sealed record Rewatch(IActorRef Member);
 
     private static bool CryptographicEquals(string a, string b) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

@@ -56,7 +56,4 @@ internal sealed class UndeliveredWatches
         _incidents[watched] = (incident.First, now);
         return true;
     }
-
-    /// <summary>Forgets <paramref name="watched"/>, which is no longer watched.</summary>
-    public void Forget(IActorRef watched) => _incidents.Remove(watched);
 }

@@ -85,15 +85,15 @@ internal sealed class CoordinatorWatch : ReceiveActor, IWithTimers
 
     private void OnDisassociated()
     {
-        // Akka.Remote also drops the association of two live processes, and associates again on the next message.
-        if (_connectionIsLife && LaneClient.IsOpen(Context.System, _coordinator.Path.Address))
-        {
-            return;
-        }
-
         if (_connectionIsLife)
         {
-            Lost("the connection to the coordinator dropped");
+            // With a lane open, its closing says the coordinator ended: Akka.Remote also drops the association of two
+            // live processes, and associates again on the next message.
+            if (!LaneClient.IsOpen(Context.System, _coordinator.Path.Address))
+            {
+                Lost("the connection to the coordinator dropped");
+            }
+
             return;
         }
 
